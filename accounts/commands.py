@@ -1,0 +1,507 @@
+"""CloudStack commands of the accounts app: thin, they parse parameters,
+find the objects within the caller's scope and call accounts.services."""
+from django.db.models import Q
+
+from accounts.models import Account, SSHKeyPair
+from accounts.services import accounts as account_services
+from accounts.services import domains as domain_services
+from accounts.services import keypairs as keypair_services
+from accounts.services import users as user_services
+from accounts.services.scope import (
+    get_account,
+    get_domain,
+    get_user,
+    scope_accounts,
+    scope_by_account,
+    scope_users,
+    visible_domains,
+)
+from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, ROLE_DOMAIN_ADMIN, Command, Param, register
+from cloudstack_ui.errors import InvalidParameter
+
+ADMINS = (ROLE_ADMIN, ROLE_DOMAIN_ADMIN)
+SUCCESS = {"success": True}
+
+
+def _account_from(caller, params, *, id_param: str | None = "id"):
+    """The account named by `id`, or by `account` + `domainid` as CloudStack allows."""
+    if id_param and params.get(id_param):
+        return get_account(caller, params[id_param])
+    if params.get("account"):
+        domain = get_domain(caller, params["domainid"]) if params.get("domainid") else caller.account.domain
+        return get_account(caller, name=params["account"], domain=domain)
+    raise InvalidParameter("Either id or account and domainid must be specified", field=id_param or "account")
+
+
+def _optional_account(caller, params):
+    """For commands acting on the caller's own account unless an admin names another."""
+    if not params.get("account"):
+        return None
+    return _account_from(caller, params, id_param=None)
+
+
+def _subtree_filter(caller, params, prefix: str = "") -> Q:
+    if not params.get("domainid"):
+        return Q()
+    domain = get_domain(caller, params["domainid"])
+    if params.get("isrecursive"):
+        return Q(**{f"{prefix}domain__path__startswith": domain.path})
+    return Q(**{f"{prefix}domain": domain})
+
+
+LIST_PARAMS = (
+    Param("id", "uuid", description="the ID of the object"),
+    Param("keyword", description="list by keyword"),
+    Param("domainid", "uuid", description="list only objects of this domain"),
+    Param("isrecursive", "boolean", description="with domainid, include subdomains"),
+)
+
+
+# Domains ---------------------------------------------------------------------------------------
+
+@register
+class ListDomains(Command):
+    name = "listDomains"
+    description = "Lists domains and provides detailed information for listed domains"
+    authorized = ADMINS
+    response_name = "domain"
+    params = (
+        Param("id", "uuid", description="the ID of the domain"),
+        Param("name", description="the name of the domain"),
+        Param("keyword", description="list by keyword"),
+        Param("level", "integer", description="the level of the domain"),
+    )
+
+    def execute(self, caller, **p):
+        domains = visible_domains(caller).select_related("parent")
+        if "id" in p:
+            domains = domains.filter(uuid=p["id"])
+        if "name" in p:
+            domains = domains.filter(name__iexact=p["name"])
+        if "keyword" in p:
+            domains = domains.filter(name__icontains=p["keyword"])
+        if "level" in p:
+            domains = domains.filter(level=p["level"])
+        return domains
+
+
+@register
+class CreateDomain(Command):
+    name = "createDomain"
+    description = "Creates a domain"
+    authorized = ADMINS
+    response_name = "domain"
+    params = (
+        Param("name", required=True, description="creates domain with this name"),
+        Param("parentdomainid", "uuid", description="assigns new domain a parent domain by domain ID of the parent; ROOT if omitted"),
+        Param("networkdomain", description="Network domain for networks in the domain"),
+    )
+
+    def execute(self, caller, **p):
+        parent = get_domain(caller, p["parentdomainid"]) if "parentdomainid" in p else None
+        return domain_services.create_domain(caller, name=p["name"], parent=parent, network_domain=p.get("networkdomain", ""))
+
+
+@register
+class UpdateDomain(Command):
+    name = "updateDomain"
+    description = "Updates a domain with a new name"
+    authorized = ADMINS
+    response_name = "domain"
+    params = (
+        Param("id", "uuid", required=True, description="ID of domain to update"),
+        Param("name", description="updates domain with this name"),
+        Param("networkdomain", description="Network domain for the domain's networks"),
+    )
+
+    def execute(self, caller, **p):
+        domain = get_domain(caller, p["id"])
+        return domain_services.update_domain(caller, domain, name=p.get("name"), network_domain=p.get("networkdomain"))
+
+
+@register
+class DeleteDomain(Command):
+    name = "deleteDomain"
+    description = "Deletes a specified domain"
+    authorized = ADMINS
+    is_async = True
+    params = (
+        Param("id", "uuid", required=True, description="ID of domain to delete"),
+        Param("cleanup", "boolean", description="true if all domain resources (child domains, accounts) have to be cleaned up, false otherwise"),
+    )
+
+    def execute(self, caller, **p):
+        domain_services.delete_domain(caller, get_domain(caller, p["id"]), cleanup=p.get("cleanup", False))
+        return SUCCESS
+
+
+# Accounts --------------------------------------------------------------------------------------
+
+ACCOUNT_TYPES = tuple(Account.Type.values)
+
+
+@register
+class ListAccounts(Command):
+    name = "listAccounts"
+    description = "Lists accounts and provides detailed account information for listed accounts"
+    authorized = ALL_ROLES
+    response_name = "account"
+    params = LIST_PARAMS + (
+        Param("name", description="name of the account"),
+        Param("accounttype", "integer", choices=ACCOUNT_TYPES, description="list accounts by account type"),
+        Param("state", description="list accounts by state"),
+    )
+
+    def execute(self, caller, **p):
+        accounts = scope_accounts(caller).select_related("domain", "role").filter(_subtree_filter(caller, p))
+        if "id" in p:
+            accounts = accounts.filter(uuid=p["id"])
+        if "name" in p:
+            accounts = accounts.filter(name__iexact=p["name"])
+        if "keyword" in p:
+            accounts = accounts.filter(name__icontains=p["keyword"])
+        if "accounttype" in p:
+            accounts = accounts.filter(type=p["accounttype"])
+        if "state" in p:
+            accounts = accounts.filter(state__iexact=p["state"])
+        return accounts
+
+
+USER_FIELDS = (
+    Param("username", required=True, description="Unique username within the domain"),
+    Param("password", required=True, secret=True, description="Clear text password"),
+    Param("firstname", required=True, description="firstname"),
+    Param("lastname", required=True, description="lastname"),
+    Param("email", required=True, description="email"),
+    Param("timezone", description="Time zone of the user, e.g. Europe/Paris"),
+)
+
+
+@register
+class CreateAccount(Command):
+    name = "createAccount"
+    description = "Creates an account and its first user"
+    authorized = ADMINS
+    response_name = "account"
+    params = USER_FIELDS + (
+        Param("account", description="Name of the account; the username if omitted"),
+        Param("accounttype", "integer", choices=ACCOUNT_TYPES, description="0 user, 1 root admin, 2 domain admin"),
+        Param("roleid", "uuid", description="Creates the account under the specified role"),
+        Param("domainid", "uuid", description="Creates the account in this domain; ROOT if omitted"),
+        Param("networkdomain", description="Network domain for the account's networks"),
+    )
+
+    def execute(self, caller, **p):
+        domain = get_domain(caller, p["domainid"]) if "domainid" in p else get_domain(caller, path="")
+        role = account_services.get_role(p["roleid"]) if "roleid" in p else None
+        return account_services.create_account(
+            caller,
+            domain=domain,
+            username=p["username"],
+            password=p["password"],
+            first_name=p["firstname"],
+            last_name=p["lastname"],
+            email=p["email"],
+            account_name=p.get("account", ""),
+            account_type=p.get("accounttype"),
+            role=role,
+            timezone=p.get("timezone", ""),
+            network_domain=p.get("networkdomain", ""),
+        )
+
+
+ACCOUNT_REF = (
+    Param("id", "uuid", description="Account UUID"),
+    Param("account", description="Account name (with domainid)"),
+    Param("domainid", "uuid", description="Domain of the account named by account"),
+)
+
+
+@register
+class UpdateAccount(Command):
+    name = "updateAccount"
+    description = "Updates account information for the authenticated user"
+    authorized = ADMINS
+    response_name = "account"
+    params = ACCOUNT_REF + (
+        Param("newname", description="new name for the account"),
+        Param("networkdomain", description="Network domain for the account's networks"),
+        Param("roleid", "uuid", description="The UUID of the dynamic role to set for the account"),
+    )
+
+    def execute(self, caller, **p):
+        account = _account_from(caller, p)
+        role = account_services.get_role(p["roleid"]) if "roleid" in p else None
+        return account_services.update_account(
+            caller, account, new_name=p.get("newname"), network_domain=p.get("networkdomain"), role=role
+        )
+
+
+@register
+class DisableAccount(Command):
+    name = "disableAccount"
+    description = "Disables an account"
+    authorized = ADMINS
+    is_async = True
+    response_name = "account"
+    params = ACCOUNT_REF + (
+        Param("lock", "boolean", required=True, description="If true, only lock the account; else disable the account"),
+    )
+
+    def execute(self, caller, **p):
+        return account_services.disable_account(caller, _account_from(caller, p), lock=p["lock"])
+
+
+@register
+class EnableAccount(Command):
+    name = "enableAccount"
+    description = "Enables an account"
+    authorized = ADMINS
+    response_name = "account"
+    params = ACCOUNT_REF
+
+    def execute(self, caller, **p):
+        return account_services.enable_account(caller, _account_from(caller, p))
+
+
+@register
+class DeleteAccount(Command):
+    name = "deleteAccount"
+    description = "Deletes an account and all its users"
+    authorized = ADMINS
+    is_async = True
+    params = (Param("id", "uuid", required=True, description="Account id"),)
+
+    def execute(self, caller, **p):
+        account_services.delete_account(caller, get_account(caller, p["id"]))
+        return SUCCESS
+
+
+# Users -----------------------------------------------------------------------------------------
+
+@register
+class ListUsers(Command):
+    name = "listUsers"
+    description = "Lists user accounts"
+    authorized = ALL_ROLES
+    response_name = "user"
+    params = LIST_PARAMS + (
+        Param("username", description="List user by the username"),
+        Param("account", description="List users of the account with this name"),
+        Param("state", description="List users by state"),
+    )
+
+    def execute(self, caller, **p):
+        users = scope_users(caller).select_related("account__domain", "account__role", "domain")
+        users = users.filter(_subtree_filter(caller, p, prefix="account__"))
+        if "id" in p:
+            users = users.filter(uuid=p["id"])
+        if "username" in p:
+            users = users.filter(username__iexact=p["username"])
+        if "account" in p:
+            users = users.filter(account__name__iexact=p["account"])
+        if "keyword" in p:
+            users = users.filter(Q(username__icontains=p["keyword"]) | Q(first_name__icontains=p["keyword"])
+                                 | Q(last_name__icontains=p["keyword"]) | Q(email__icontains=p["keyword"]))
+        if "state" in p:
+            users = users.filter(state__iexact=p["state"])
+        return users
+
+
+@register
+class CreateUser(Command):
+    name = "createUser"
+    description = "Creates a user for an account that already exists"
+    authorized = ADMINS
+    response_name = "user"
+    params = USER_FIELDS + (
+        Param("account", required=True, description="Creates the user under the specified account"),
+        Param("domainid", "uuid", description="Creates the user under the specified domain"),
+    )
+
+    def execute(self, caller, **p):
+        account = _account_from(caller, p, id_param=None)
+        return user_services.create_user(
+            caller,
+            account=account,
+            username=p["username"],
+            password=p["password"],
+            first_name=p["firstname"],
+            last_name=p["lastname"],
+            email=p["email"],
+            timezone=p.get("timezone", ""),
+        )
+
+
+@register
+class UpdateUser(Command):
+    name = "updateUser"
+    description = "Updates a user account; with password, changes the password"
+    authorized = ALL_ROLES
+    response_name = "user"
+    params = (
+        Param("id", "uuid", required=True, description="User uuid"),
+        Param("username", description="Unique username"),
+        Param("firstname", description="first name"),
+        Param("lastname", description="last name"),
+        Param("email", description="email"),
+        Param("timezone", description="Time zone of the user"),
+        Param("password", secret=True, description="Clear text password (the new one)"),
+        Param("currentpassword", secret=True, description="Current password, needed to change one's own password"),
+    )
+
+    def execute(self, caller, **p):
+        user = get_user(caller, p["id"])
+        if "password" in p:
+            user = user_services.change_password(caller, user, password=p["password"],
+                                                 current_password=p.get("currentpassword"))
+        return user_services.update_user(
+            caller, user, username=p.get("username"), first_name=p.get("firstname"), last_name=p.get("lastname"),
+            email=p.get("email"), timezone=p.get("timezone"),
+        )
+
+
+USER_ID = (Param("id", "uuid", required=True, description="User uuid"),)
+
+
+@register
+class DisableUser(Command):
+    name = "disableUser"
+    description = "Disables a user account"
+    authorized = ADMINS
+    is_async = True
+    response_name = "user"
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        return user_services.disable_user(caller, get_user(caller, p["id"]))
+
+
+@register
+class LockUser(Command):
+    name = "lockUser"
+    description = "Locks a user account"
+    authorized = ADMINS
+    response_name = "user"
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        return user_services.disable_user(caller, get_user(caller, p["id"]), lock=True)
+
+
+@register
+class EnableUser(Command):
+    name = "enableUser"
+    description = "Enables a user account"
+    authorized = ADMINS
+    response_name = "user"
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        return user_services.enable_user(caller, get_user(caller, p["id"]))
+
+
+@register
+class DeleteUser(Command):
+    name = "deleteUser"
+    description = "Deletes a user"
+    authorized = ADMINS
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        user_services.delete_user(caller, get_user(caller, p["id"]))
+        return SUCCESS
+
+
+@register
+class RegisterUserKeys(Command):
+    name = "registerUserKeys"
+    description = "Generates the API key and secret key of a user (the secret is shown once)"
+    authorized = ALL_ROLES
+    response_name = "userkeys"
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        api_key, secret_key = user_services.register_user_keys(caller, get_user(caller, p["id"]))
+        return {"apikey": api_key, "secretkey": secret_key}
+
+
+# SSH key pairs ---------------------------------------------------------------------------------
+
+OWNER = (
+    Param("account", description="an optional account for the key pair; must be used with domainId"),
+    Param("domainid", "uuid", description="an optional domainId for the key pair"),
+)
+
+
+@register
+class ListSSHKeyPairs(Command):
+    name = "listSSHKeyPairs"
+    description = "List registered keypairs"
+    authorized = ALL_ROLES
+    response_name = "sshkeypair"
+    params = LIST_PARAMS + (
+        Param("name", description="A key pair name to look for"),
+        Param("fingerprint", description="A public key fingerprint to look for"),
+        Param("account", description="list key pairs of this account (with domainid)"),
+    )
+
+    def execute(self, caller, **p):
+        keypairs = scope_by_account(SSHKeyPair.objects.all(), caller).select_related("account__domain")
+        keypairs = keypairs.filter(_subtree_filter(caller, p, prefix="account__"))
+        if "account" in p:
+            keypairs = keypairs.filter(account=_account_from(caller, p, id_param=None))
+        if "id" in p:
+            keypairs = keypairs.filter(uuid=p["id"])
+        if "name" in p:
+            keypairs = keypairs.filter(name=p["name"])
+        if "fingerprint" in p:
+            keypairs = keypairs.filter(fingerprint__iexact=p["fingerprint"])
+        if "keyword" in p:
+            keypairs = keypairs.filter(name__icontains=p["keyword"])
+        return keypairs
+
+
+@register
+class CreateSSHKeyPair(Command):
+    name = "createSSHKeyPair"
+    description = "Create a new keypair and returns the private key"
+    authorized = ALL_ROLES
+    response_name = "keypair"
+    params = (Param("name", required=True, description="Name of the keypair"),) + OWNER
+
+    def execute(self, caller, **p):
+        keypair, private_key = keypair_services.create_ssh_keypair(
+            caller, name=p["name"], account=_optional_account(caller, p)
+        )
+        keypair.private_key = private_key
+        return keypair
+
+
+@register
+class RegisterSSHKeyPair(Command):
+    name = "registerSSHKeyPair"
+    description = "Register a public key in a keypair under a certain name"
+    authorized = ALL_ROLES
+    response_name = "keypair"
+    params = (
+        Param("name", required=True, description="Name of the keypair"),
+        Param("publickey", required=True, max_length=16384, description="Public key material of the keypair"),
+    ) + OWNER
+
+    def execute(self, caller, **p):
+        return keypair_services.register_ssh_keypair(
+            caller, name=p["name"], public_key=p["publickey"], account=_optional_account(caller, p)
+        )
+
+
+@register
+class DeleteSSHKeyPair(Command):
+    name = "deleteSSHKeyPair"
+    description = "Deletes a keypair by name"
+    authorized = ALL_ROLES
+    params = (Param("name", required=True, description="Name of the keypair"),) + OWNER
+
+    def execute(self, caller, **p):
+        keypair_services.delete_ssh_keypair(caller, name=p["name"], account=_optional_account(caller, p))
+        return SUCCESS

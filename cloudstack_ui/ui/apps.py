@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UiConfig(AppConfig):
+    name = "cloudstack_ui.ui"
+    label = "ui"
+    verbose_name = "Portal shell"

@@ -1,0 +1,8 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/client/", permanent=False)),
+    path("client/", include("cloudstack_ui.ui.urls")),
+    path("client/", include("accounts.urls")),
+]

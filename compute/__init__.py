@@ -1,0 +1,1 @@
+"""Offerings, templates, instances, volumes, snapshots and the console (built by the issues that follow the foundation)."""

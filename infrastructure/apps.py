@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InfrastructureConfig(AppConfig):
+    name = "infrastructure"
+    verbose_name = "Regions, zones, pods, clusters, hosts, storage, global settings; hypervisor drivers"

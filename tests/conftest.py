@@ -1,0 +1,79 @@
+"""Shared fixtures: the admin a fresh install has, and a small tenancy built
+through the services (never by writing rows behind their back):
+
+    ROOT
+    ├── Comp1                  account comp1-admin (domain admin), comp1-user (user)
+    │   └── sales              account sales-user (user)
+    └── Other                  account other-admin (domain admin)
+"""
+import pytest
+from django.test import Client
+
+from accounts.models import Account, Domain, User
+from accounts.services import accounts as account_services
+from accounts.services import domains as domain_services
+
+PASSWORD = "s3cret-Pass"
+
+
+@pytest.fixture
+def root_admin(db) -> User:
+    admin = User.objects.select_related("account__domain", "account__role").get(username="admin", domain__parent=None)
+    return admin
+
+
+def make_account(caller, domain: Domain, name: str, account_type=Account.Type.USER) -> User:
+    """An account with one user of the same name; returns the user."""
+    account = account_services.create_account(
+        caller,
+        domain=domain,
+        username=name,
+        password=PASSWORD,
+        first_name=name.capitalize(),
+        last_name="Tester",
+        email=f"{name}@example.com",
+        account_type=account_type,
+    )
+    return User.objects.select_related("account__domain", "account__role").get(account=account)
+
+
+@pytest.fixture
+def tenancy(root_admin):
+    comp1 = domain_services.create_domain(root_admin, name="Comp1")
+    sales = domain_services.create_domain(root_admin, name="sales", parent=comp1)
+    other = domain_services.create_domain(root_admin, name="Other")
+    return {
+        "root": Domain.objects.get(parent=None),
+        "comp1": comp1,
+        "sales": sales,
+        "other": other,
+        "comp1_admin": make_account(root_admin, comp1, "comp1-admin", Account.Type.DOMAIN_ADMIN),
+        "comp1_user": make_account(root_admin, comp1, "comp1-user"),
+        "sales_user": make_account(root_admin, sales, "sales-user"),
+        "other_admin": make_account(root_admin, other, "other-admin", Account.Type.DOMAIN_ADMIN),
+    }
+
+
+def logged_in_client(user: User) -> Client:
+    """A test client with a session for `user` (login through the real form
+    is covered by the login tests and the browser test)."""
+    client = Client()
+    client.force_login(user, backend="accounts.backends.DomainUserBackend")
+    return client
+
+
+@pytest.fixture
+def admin_client_ready(root_admin) -> Client:
+    """The admin after the first-login password change."""
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    root_admin.refresh_from_db()
+    return logged_in_client(root_admin)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's cost is for production; tests hash hundreds of passwords."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
