@@ -136,7 +136,7 @@ class AccountFilterForm(forms.Form):
     domainid = forms.ChoiceField(label="Domain", required=False)
     isrecursive = forms.BooleanField(label="Include subdomains", required=False, initial=True)
     accounttype = forms.ChoiceField(label="Type", required=False,
-                                    choices=[("", "Any type")] + [(str(v), l) for v, l in Account.Type.choices])
+                                    choices=[("", "Any type")] + [(str(value), label) for value, label in Account.Type.choices])
     state = forms.ChoiceField(label="State", required=False, choices=[("", "Any state")] + Account.State.choices)
 
     def __init__(self, *args, user, **kwargs):

@@ -1,6 +1,7 @@
 """Pages of the accounts app: login and first login, domains, accounts,
 users, SSH key pairs. Thin: lists come from list commands, every change is a
 command run through the registry (see cloudstack_ui.ui.views)."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db.models import Count
@@ -9,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
+from django_tables2 import RequestConfig
 
 from accounts import forms
 from accounts.models import User
@@ -214,9 +216,11 @@ class AccountDetailView(CommandPermissionMixin, TemplateView):
         user = self.request.user
         account = get_account(user, self.kwargs["uuid"])
         users = invoke(user, "listUsers", {"account": account.name, "domainid": account.domain.uuid})
+        users_table = UserTable(users, request=self.request)
+        RequestConfig(self.request, paginate={"per_page": settings.UI_PAGE_SIZE}).configure(users_table)
         return super().get_context_data(
             account=account,
-            users_table=UserTable(users, request=self.request, orderable=False),
+            users_table=users_table,
             actions=available_actions(ACCOUNT_ACTIONS, account, user),
             **kwargs,
         )

@@ -2,8 +2,8 @@
 from django.db import transaction
 
 from accounts.models import Account, Domain, User
-from accounts.services.users import ensure_root_admin_remains
 from accounts.services.scope import ensure_can_admin_domain
+from accounts.services.users import ensure_root_admin_remains
 from accounts.services.validation import clean_network_domain, require_name
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceInUse
 
