@@ -103,7 +103,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
             "init_command": "SET SESSION innodb_lock_wait_timeout=600",
         }
     )
-    DATABASES["default"].setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_bin"})
+    # Case-insensitive, as CloudStack's own schema: names unique "among
+    # siblings" are compared without case by the services and the indexes.
+    DATABASES["default"].setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
