@@ -1,9 +1,20 @@
 """CloudStack commands of the accounts app: thin, they parse parameters,
 find the objects within the caller's scope and call accounts.services."""
-from django.db.models import Q
+from django.contrib.auth import login, logout
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 
-from accounts.models import Account, SSHKeyPair
+from accounts.api.serializers import (
+    AccountSerializer,
+    DomainSerializer,
+    RoleSerializer,
+    SSHKeyPairSerializer,
+    UserKeysSerializer,
+    UserSerializer,
+)
+from accounts.models import Account, Domain, Role, SSHKeyPair
 from accounts.services import accounts as account_services
+from accounts.services import auth as auth_services
 from accounts.services import domains as domain_services
 from accounts.services import keypairs as keypair_services
 from accounts.services import users as user_services
@@ -16,8 +27,9 @@ from accounts.services.scope import (
     scope_users,
     visible_domains,
 )
+from cloudstack_ui.api.auth import SESSION_KEY, new_session_key
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, ROLE_DOMAIN_ADMIN, Command, Param, register
-from cloudstack_ui.errors import InvalidParameter
+from cloudstack_ui.errors import AuthenticationFailed, InvalidParameter, MethodNotAllowed
 
 ADMINS = (ROLE_ADMIN, ROLE_DOMAIN_ADMIN)
 SUCCESS = {"success": True}
@@ -59,12 +71,18 @@ LIST_PARAMS = (
 
 # Domains ---------------------------------------------------------------------------------------
 
+def with_has_child(domains):
+    """Domains annotated with has_child, so rendering a page asks once."""
+    return domains.annotate(has_child=Exists(Domain.objects.filter(parent=OuterRef("pk"))))
+
+
 @register
 class ListDomains(Command):
     name = "listDomains"
     description = "Lists domains and provides detailed information for listed domains"
     authorized = ADMINS
     response_name = "domain"
+    serializer = DomainSerializer
     params = (
         Param("id", "uuid", description="the ID of the domain"),
         Param("name", description="the name of the domain"),
@@ -73,7 +91,7 @@ class ListDomains(Command):
     )
 
     def execute(self, caller, **p):
-        domains = visible_domains(caller).select_related("parent")
+        domains = with_has_child(visible_domains(caller).select_related("parent"))
         if "id" in p:
             domains = domains.filter(uuid=p["id"])
         if "name" in p:
@@ -86,11 +104,40 @@ class ListDomains(Command):
 
 
 @register
+class ListDomainChildren(Command):
+    name = "listDomainChildren"
+    description = "Lists all children domains belonging to a specified domain"
+    authorized = ADMINS
+    response_name = "domain"
+    serializer = DomainSerializer
+    params = (
+        Param("id", "uuid", description="list children of this domain; the caller's own domain if omitted"),
+        Param("name", description="list children domains by name"),
+        Param("keyword", description="list by keyword"),
+        Param("isrecursive", "boolean", description="to return the entire tree, use the value true"),
+    )
+
+    def execute(self, caller, **p):
+        parent = get_domain(caller, p["id"]) if "id" in p else caller.account.domain
+        domains = with_has_child(visible_domains(caller).select_related("parent"))
+        if p.get("isrecursive"):
+            domains = domains.filter(path__startswith=parent.path).exclude(pk=parent.pk)
+        else:
+            domains = domains.filter(parent=parent)
+        if "name" in p:
+            domains = domains.filter(name__iexact=p["name"])
+        if "keyword" in p:
+            domains = domains.filter(name__icontains=p["keyword"])
+        return domains
+
+
+@register
 class CreateDomain(Command):
     name = "createDomain"
     description = "Creates a domain"
     authorized = ADMINS
     response_name = "domain"
+    serializer = DomainSerializer
     params = (
         Param("name", required=True, description="creates domain with this name"),
         Param("parentdomainid", "uuid", description="assigns new domain a parent domain by domain ID of the parent; ROOT if omitted"),
@@ -108,6 +155,7 @@ class UpdateDomain(Command):
     description = "Updates a domain with a new name"
     authorized = ADMINS
     response_name = "domain"
+    serializer = DomainSerializer
     params = (
         Param("id", "uuid", required=True, description="ID of domain to update"),
         Param("name", description="updates domain with this name"),
@@ -130,6 +178,11 @@ class DeleteDomain(Command):
         Param("cleanup", "boolean", description="true if all domain resources (child domains, accounts) have to be cleaned up, false otherwise"),
     )
 
+    instance_type = "Domain"
+
+    def job_instance(self, caller, params):
+        return get_domain(caller, params["id"])
+
     def execute(self, caller, **p):
         domain_services.delete_domain(caller, get_domain(caller, p["id"]), cleanup=p.get("cleanup", False))
         return SUCCESS
@@ -146,6 +199,7 @@ class ListAccounts(Command):
     description = "Lists accounts and provides detailed account information for listed accounts"
     authorized = ALL_ROLES
     response_name = "account"
+    serializer = AccountSerializer
     params = LIST_PARAMS + (
         Param("name", description="name of the account"),
         Param("accounttype", "integer", choices=ACCOUNT_TYPES, description="list accounts by account type"),
@@ -153,7 +207,8 @@ class ListAccounts(Command):
     )
 
     def execute(self, caller, **p):
-        accounts = scope_accounts(caller).select_related("domain", "role").filter(_subtree_filter(caller, p))
+        accounts = (scope_accounts(caller).select_related("domain", "role").prefetch_related("users")
+                    .filter(_subtree_filter(caller, p)))
         if "id" in p:
             accounts = accounts.filter(uuid=p["id"])
         if "name" in p:
@@ -183,6 +238,7 @@ class CreateAccount(Command):
     description = "Creates an account and its first user"
     authorized = ADMINS
     response_name = "account"
+    serializer = AccountSerializer
     params = USER_FIELDS + (
         Param("account", description="Name of the account; the username if omitted"),
         Param("accounttype", "integer", choices=ACCOUNT_TYPES, description="0 user, 1 root admin, 2 domain admin"),
@@ -223,6 +279,7 @@ class UpdateAccount(Command):
     description = "Updates account information for the authenticated user"
     authorized = ADMINS
     response_name = "account"
+    serializer = AccountSerializer
     params = ACCOUNT_REF + (
         Param("newname", description="new name for the account"),
         Param("networkdomain", description="Network domain for the account's networks"),
@@ -244,12 +301,37 @@ class DisableAccount(Command):
     authorized = ADMINS
     is_async = True
     response_name = "account"
+    serializer = AccountSerializer
     params = ACCOUNT_REF + (
         Param("lock", "boolean", required=True, description="If true, only lock the account; else disable the account"),
     )
 
+    instance_type = "Account"
+
+    def job_instance(self, caller, params):
+        return _account_from(caller, params)
+
+    def resource_url(self, result):
+        return reverse("accounts:account_detail", args=[result.uuid])
+
     def execute(self, caller, **p):
         return account_services.disable_account(caller, _account_from(caller, p), lock=p["lock"])
+
+
+@register
+class LockAccount(Command):
+    name = "lockAccount"
+    description = "Locks an account: its users can no longer log in"
+    authorized = ADMINS
+    response_name = "account"
+    serializer = AccountSerializer
+    params = (
+        Param("account", required=True, description="Locks the specified account"),
+        Param("domainid", "uuid", required=True, description="Locks the account in this domain"),
+    )
+
+    def execute(self, caller, **p):
+        return account_services.disable_account(caller, _account_from(caller, p, id_param=None), lock=True)
 
 
 @register
@@ -258,6 +340,7 @@ class EnableAccount(Command):
     description = "Enables an account"
     authorized = ADMINS
     response_name = "account"
+    serializer = AccountSerializer
     params = ACCOUNT_REF
 
     def execute(self, caller, **p):
@@ -272,6 +355,11 @@ class DeleteAccount(Command):
     is_async = True
     params = (Param("id", "uuid", required=True, description="Account id"),)
 
+    instance_type = "Account"
+
+    def job_instance(self, caller, params):
+        return get_account(caller, params["id"])
+
     def execute(self, caller, **p):
         account_services.delete_account(caller, get_account(caller, p["id"]))
         return SUCCESS
@@ -285,6 +373,7 @@ class ListUsers(Command):
     description = "Lists user accounts"
     authorized = ALL_ROLES
     response_name = "user"
+    serializer = UserSerializer
     params = LIST_PARAMS + (
         Param("username", description="List user by the username"),
         Param("account", description="List users of the account with this name"),
@@ -314,6 +403,7 @@ class CreateUser(Command):
     description = "Creates a user for an account that already exists"
     authorized = ADMINS
     response_name = "user"
+    serializer = UserSerializer
     params = USER_FIELDS + (
         Param("account", required=True, description="Creates the user under the specified account"),
         Param("domainid", "uuid", description="Creates the user under the specified domain"),
@@ -339,6 +429,7 @@ class UpdateUser(Command):
     description = "Updates a user account; with password, changes the password"
     authorized = ALL_ROLES
     response_name = "user"
+    serializer = UserSerializer
     params = (
         Param("id", "uuid", required=True, description="User uuid"),
         Param("username", description="Unique username"),
@@ -371,7 +462,16 @@ class DisableUser(Command):
     authorized = ADMINS
     is_async = True
     response_name = "user"
+    serializer = UserSerializer
     params = USER_ID
+
+    instance_type = "User"
+
+    def job_instance(self, caller, params):
+        return get_user(caller, params["id"])
+
+    def resource_url(self, result):
+        return reverse("accounts:user_detail", args=[result.uuid])
 
     def execute(self, caller, **p):
         return user_services.disable_user(caller, get_user(caller, p["id"]))
@@ -383,6 +483,7 @@ class LockUser(Command):
     description = "Locks a user account"
     authorized = ADMINS
     response_name = "user"
+    serializer = UserSerializer
     params = USER_ID
 
     def execute(self, caller, **p):
@@ -395,6 +496,7 @@ class EnableUser(Command):
     description = "Enables a user account"
     authorized = ADMINS
     response_name = "user"
+    serializer = UserSerializer
     params = USER_ID
 
     def execute(self, caller, **p):
@@ -419,11 +521,107 @@ class RegisterUserKeys(Command):
     description = "Generates the API key and secret key of a user (the secret is shown once)"
     authorized = ALL_ROLES
     response_name = "userkeys"
+    serializer = UserKeysSerializer
     params = USER_ID
 
     def execute(self, caller, **p):
         api_key, secret_key = user_services.register_user_keys(caller, get_user(caller, p["id"]))
         return {"apikey": api_key, "secretkey": secret_key}
+
+
+@register
+class GetUserKeys(Command):
+    name = "getUserKeys"
+    description = ("This command allows the user to query the API key for the account; "
+                   "the secret key is shown only once, when registerUserKeys creates it, so only the API key is answered")
+    authorized = ALL_ROLES
+    response_name = "userkeys"
+    serializer = UserKeysSerializer
+    params = USER_ID
+
+    def execute(self, caller, **p):
+        user = get_user(caller, p["id"])
+        return {"apikey": user.api_key} if user.api_key else {}
+
+
+# Roles -----------------------------------------------------------------------------------------
+
+@register
+class ListRoles(Command):
+    name = "listRoles"
+    description = "Lists dynamic roles in CloudStack"
+    authorized = ALL_ROLES
+    response_name = "role"
+    serializer = RoleSerializer
+    params = (
+        Param("id", "uuid", description="List role by role ID."),
+        Param("name", description="List role by role name."),
+        Param("type", choices=tuple(Role.Type.values), description="List role by role type, valid options are: Admin, ResourceAdmin, DomainAdmin, User."),
+        Param("keyword", description="List by keyword"),
+    )
+
+    def execute(self, caller, **p):
+        roles = Role.objects.all()
+        if not caller.is_root_admin:
+            roles = roles.exclude(type=Role.Type.ADMIN)
+        if "id" in p:
+            roles = roles.filter(uuid=p["id"])
+        if "name" in p:
+            roles = roles.filter(name__iexact=p["name"])
+        if "type" in p:
+            roles = roles.filter(type=p["type"])
+        if "keyword" in p:
+            roles = roles.filter(name__icontains=p["keyword"])
+        return roles
+
+
+# Sessions --------------------------------------------------------------------------------------
+
+@register
+class Login(Command):
+    name = "login"
+    description = "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie value that can be passed in subsequent Query command calls until the \"logout\" command has been issued or the session has expired."
+    authorized = ALL_ROLES
+    params = (
+        Param("username", required=True, description="Username"),
+        Param("password", required=True, secret=True, description="Password"),
+        Param("domain", max_length=1024, description="Path of the domain that the user belongs to, e.g. /Comp1/sales; ROOT if omitted"),
+        Param("domainid", "uuid", description="The id of the domain that the user belongs to"),
+    )
+
+    def execute_for_request(self, request, raw: dict) -> dict:
+        """Answers the sessionkey and sets the session cookie (POST only)."""
+        if request.method != "POST":
+            raise MethodNotAllowed("Please use HTTP POST to authenticate using this API")
+        p = self.parse(raw)
+        domain = p.get("domain", "")
+        if "domainid" in p:
+            found = Domain.objects.filter(uuid=p["domainid"]).first()
+            if found is None:
+                raise AuthenticationFailed(auth_services.GENERIC_FAILURE)
+            domain = found.path
+        user = auth_services.authenticate_user(p["username"], p["password"], domain, request.META.get("REMOTE_ADDR"))
+        login(request, user, backend="accounts.backends.DomainUserBackend")
+        return {
+            "username": user.username, "userid": str(user.uuid), "domainid": str(user.account.domain.uuid),
+            "timeout": str(request.session.get_expiry_age()), "account": user.account.name,
+            "firstname": user.first_name, "lastname": user.last_name, "type": str(user.account.type),
+            "timezone": user.timezone or None, "registered": "false",
+            "passwordchangerequired": user.must_change_password, "sessionkey": new_session_key(request),
+        }
+
+
+@register
+class Logout(Command):
+    name = "logout"
+    description = "Logs out the user"
+    authorized = ALL_ROLES
+
+    def execute_for_request(self, request, raw: dict) -> dict:
+        """Ends the session, whatever its state."""
+        request.session.pop(SESSION_KEY, None)
+        logout(request)
+        return {"description": "success"}
 
 
 # SSH key pairs ---------------------------------------------------------------------------------
@@ -440,14 +638,18 @@ class ListSSHKeyPairs(Command):
     description = "List registered keypairs"
     authorized = ALL_ROLES
     response_name = "sshkeypair"
+    serializer = SSHKeyPairSerializer
     params = LIST_PARAMS + (
         Param("name", description="A key pair name to look for"),
         Param("fingerprint", description="A public key fingerprint to look for"),
         Param("account", description="list key pairs of this account (with domainid)"),
+        Param("listall", "boolean", description="admins: list the key pairs of every account in reach, not only the own"),
     )
 
     def execute(self, caller, **p):
         keypairs = scope_by_account(SSHKeyPair.objects.all(), caller).select_related("account__domain")
+        if not (p.get("listall") or "account" in p or "domainid" in p):
+            keypairs = keypairs.filter(account=caller.account_id)
         keypairs = keypairs.filter(_subtree_filter(caller, p, prefix="account__"))
         if "account" in p:
             keypairs = keypairs.filter(account=_account_from(caller, p, id_param=None))
@@ -468,6 +670,7 @@ class CreateSSHKeyPair(Command):
     description = "Create a new keypair and returns the private key"
     authorized = ALL_ROLES
     response_name = "keypair"
+    serializer = SSHKeyPairSerializer
     params = (Param("name", required=True, description="Name of the keypair"),) + OWNER
 
     def execute(self, caller, **p):
@@ -484,6 +687,7 @@ class RegisterSSHKeyPair(Command):
     description = "Register a public key in a keypair under a certain name"
     authorized = ALL_ROLES
     response_name = "keypair"
+    serializer = SSHKeyPairSerializer
     params = (
         Param("name", required=True, description="Name of the keypair"),
         Param("publickey", required=True, max_length=16384, description="Public key material of the keypair"),

@@ -517,6 +517,7 @@ class SSHKeyPairListView(CommandListView):
     table_class = SSHKeyPairTable
     filter_form_class = forms.KeywordFilterForm
     title = "SSH Key Pairs"
+    list_params = {"listall": True}
     create_actions = (CREATE_KEYPAIR, REGISTER_KEYPAIR)
 
 
@@ -548,7 +549,7 @@ class SSHKeyPairDeleteView(CommandFormView):
     danger = True
 
     def get_object(self):
-        keypair = invoke(self.request.user, "listSSHKeyPairs", {"id": self.kwargs["uuid"]}).first()
+        keypair = invoke(self.request.user, "listSSHKeyPairs", {"id": self.kwargs["uuid"], "listall": True}).first()
         if keypair is None:
             raise NotFound("Unable to find key pair by the id given", field="id")
         return keypair

@@ -8,6 +8,8 @@ class CloudStackError(Exception):
     parameter at fault when there is one, so forms can attach the message."""
 
     errorcode = 530
+    # CloudStack's CSExceptionErrorCode of the matching Java exception.
+    cserrorcode = 4250
     http_status = 500
 
     def __init__(self, message: str, field: str | None = None):
@@ -21,6 +23,7 @@ class CloudStackError(Exception):
 
 class InvalidParameter(CloudStackError):
     errorcode = 431
+    cserrorcode = 4350
     http_status = 400
 
 
@@ -28,6 +31,7 @@ class PermissionDenied(CloudStackError):
     """The caller's role or scope does not allow this."""
 
     errorcode = 432
+    cserrorcode = 4365
     http_status = 403
 
 
@@ -36,39 +40,53 @@ class NotFound(CloudStackError):
     the same, so ids of other tenants are not disclosed)."""
 
     errorcode = 431
+    cserrorcode = 4350
     http_status = 404
 
 
 class AuthenticationFailed(CloudStackError):
     errorcode = 401
+    cserrorcode = 4290
     http_status = 401
+
+
+class MethodNotAllowed(CloudStackError):
+    errorcode = 405
+    cserrorcode = 9999
+    http_status = 405
 
 
 class AccountError(CloudStackError):
     errorcode = 531
+    cserrorcode = 4250
     http_status = 409
 
 
 class InsufficientCapacity(CloudStackError):
     errorcode = 533
+    cserrorcode = 4325
     http_status = 409
 
 
 class ResourceUnavailable(CloudStackError):
     errorcode = 534
+    cserrorcode = 4380
     http_status = 409
 
 
 class ResourceAllocationError(CloudStackError):
     errorcode = 535
+    cserrorcode = 4370
     http_status = 409
 
 
 class ResourceInUse(CloudStackError):
     errorcode = 536
+    cserrorcode = 4375
     http_status = 409
 
 
 class NetworkRuleConflict(CloudStackError):
     errorcode = 537
+    cserrorcode = 4360
     http_status = 409

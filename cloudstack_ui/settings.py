@@ -47,13 +47,18 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_celery_beat",
     "channels",
+    "cloudstack_ui.config",
     "cloudstack_ui.api",
+    "cloudstack_ui.jobs",
     "cloudstack_ui.ui",
     "accounts",
     "infrastructure",
     "network",
     "compute",
 ]
+# Extra Django apps (plugins) to load, e.g. CSUI_PLUGINS=acme_billing; their
+# commands.py, tasks.py and settings_keys.py are discovered like ours.
+INSTALLED_APPS += env.list("CSUI_PLUGINS", default=[])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -169,6 +174,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# Async jobs: a running job's worker refreshes its heartbeat this often; the
+# reconciler fails a started job whose heartbeat is older than the limit.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=60)
+
+# The CloudStack version whose API this server speaks (listCapabilities,
+# the cloud-stack-version attribute of XML answers).
+CLOUDSTACK_VERSION = "4.19.0"
 
 # Channels: Redis when REDIS_URL is set (several web nodes), else in-memory.
 REDIS_URL = env.str("REDIS_URL", default="")

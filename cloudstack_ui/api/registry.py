@@ -8,9 +8,13 @@ rules (accounts.RolePermission) are consulted first, through the caller's
 `can_call(command_name)`."""
 from __future__ import annotations
 
+import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from django.db.models import QuerySet
 
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied
 
@@ -26,7 +30,9 @@ _FALSE = {"false", "0", "no", "off", ""}
 @dataclass(frozen=True)
 class Param:
     """One declared parameter. `type` is CloudStack's (string, uuid, integer,
-    long, boolean); `secret` marks values never logged (passwords)."""
+    long, boolean, date, list, map); a list holds `item_type` values written
+    comma-separated; a map arrives as name[0].key=...&name[0].value=... and is
+    parsed into a list of dicts. `secret` marks values never logged."""
 
     name: str
     type: str = "string"
@@ -35,11 +41,30 @@ class Param:
     choices: tuple = ()
     secret: bool = False
     max_length: int | None = 255
+    item_type: str = "string"
 
     def parse(self, command: str, value: Any) -> Any:
         if value is None:
             return None
-        if self.type in ("integer", "long"):
+        if self.type == "list":
+            items = value if isinstance(value, (list, tuple)) else [v for v in str(value).split(",") if v.strip()]
+            item = Param(self.name, self.item_type, secret=self.secret, max_length=self.max_length)
+            return [item.parse(command, v) for v in items]
+        if self.type == "map":
+            if not isinstance(value, list):
+                raise InvalidParameter(self._invalid(command, value, "write it as " + self.name + "[0].key=value"),
+                                       field=self.name)
+            return value
+        if self.type == "date":
+            try:
+                text = str(value).strip()
+                parsed = (datetime.date.fromisoformat(text) if len(text) == 10
+                          else datetime.datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z"))
+            except ValueError:
+                raise InvalidParameter(
+                    self._invalid(command, value, "it is not a date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ssZ)"),
+                    field=self.name)
+        elif self.type in ("integer", "long"):
             try:
                 parsed = int(value)
             except (TypeError, ValueError):
@@ -75,6 +100,24 @@ class Param:
         return f"Unable to execute API command {command.lower()} due to invalid value {shown} for parameter {self.name}: {reason}"
 
 
+PAGING_PARAMS = (
+    Param("page", "integer", description="the page of the list, from 1"),
+    Param("pagesize", "integer", description="the size of a page; -1 for all, within default.page.size"),
+)
+
+_MAP_ITEM = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<index>\d+)\]\.(?P<key>[a-z0-9_]+)$")
+
+
+def _collect_maps(lowered: dict[str, Any]) -> dict[str, list[dict]]:
+    """name[0].key=a&name[0].value=b  ->  {"name": [{"key": "a", "value": "b"}]}"""
+    groups: dict[str, dict[int, dict]] = {}
+    for raw_name, value in lowered.items():
+        match = _MAP_ITEM.match(raw_name)
+        if match:
+            groups.setdefault(match["name"], {}).setdefault(int(match["index"]), {})[match["key"]] = value
+    return {name: [entries[i] for i in sorted(entries)] for name, entries in groups.items()}
+
+
 class Command:
     """Base of every command. Subclasses set the class attributes and
     implement `execute(caller, **params)`, which calls the app's services and
@@ -85,15 +128,24 @@ class Command:
     params: ClassVar[tuple[Param, ...]] = ()
     authorized: ClassVar[tuple[str, ...]] = (ROLE_ADMIN,)
     is_async: ClassVar[bool] = False
+    # The key of the answered object ("account"), and the serializer that
+    # renders it; a command answering a plain dict needs neither.
     response_name: ClassVar[str] = ""
+    serializer: ClassVar[Any] = None
+    # List commands answer {"count": N, "<response_name>": [...]} by pages;
+    # by CloudStack's convention they are the list* commands.
+    is_list: ClassVar[bool | None] = None
+    # The CloudStack type of the object an async job acts on ("Account").
+    instance_type: ClassVar[str] = ""
 
     def parse(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Typed parameters from raw ones; names are case-insensitive and
         unknown names are ignored, as CloudStack does."""
         lowered = {str(k).lower(): v for k, v in raw.items()}
+        maps = _collect_maps(lowered) if any(p.type == "map" for p in self.params) else {}
         parsed = {}
-        for param in self.params:
-            value = lowered.get(param.name.lower())
+        for param in self.all_params():
+            value = maps.get(param.name.lower()) if param.type == "map" else lowered.get(param.name.lower())
             if isinstance(value, str) and param.type != "string":
                 value = value.strip() or None
             if value is None or (param.required and value == ""):
@@ -106,8 +158,44 @@ class Command:
             parsed[param.name] = param.parse(self.name, value)
         return parsed
 
+    @classmethod
+    def all_params(cls) -> tuple[Param, ...]:
+        return cls.params + PAGING_PARAMS if cls.is_list else cls.params
+
     def execute(self, caller, **params):
         raise NotImplementedError
+
+    def job_instance(self, caller, params: dict[str, Any]):
+        """For async commands: the object the job acts on, looked up (and so
+        checked) before the job is queued, or None."""
+        return None
+
+    def resource_url(self, result) -> str | None:
+        """The UI page of what a job produced or changed, for its toast."""
+        return None
+
+    def render_object(self, obj) -> Any:
+        """One answered object as a dict of CloudStack's field names."""
+        if self.serializer is None:
+            return obj
+        return self.serializer(obj).data
+
+    def render(self, result) -> dict:
+        """The body of a non-list answer: the object under its name, or a
+        plain dict as it is ({"success": true})."""
+        if self.response_name:
+            return {self.response_name: self.render_object(result)}
+        return dict(result)
+
+    def render_list(self, items, count: int) -> dict:
+        """A page of a list answer; an empty list is {} as CloudStack answers."""
+        if not count:
+            return {}
+        if self.serializer is None:
+            rendered = list(items)
+        else:
+            rendered = self.serializer(items, many=True).data
+        return {"count": count, self.response_name: rendered}
 
 
 _commands: dict[str, type[Command]] = {}
@@ -115,6 +203,8 @@ _commands: dict[str, type[Command]] = {}
 
 def register(cls: type[Command]) -> type[Command]:
     """Class decorator: add a command to the registry."""
+    if cls.is_list is None:
+        cls.is_list = cls.name.startswith("list")
     key = cls.name.lower()
     if key in _commands and _commands[key] is not cls:
         raise RuntimeError(f"command {cls.name} is registered twice")
@@ -140,9 +230,22 @@ def is_allowed(caller, name: str) -> bool:
     return key in _commands and caller.can_call(_commands[key])
 
 
-def invoke(caller, name: str, params: dict[str, Any] | None = None):
-    """Run a command for a caller: role rule, typed parameters, execute."""
+def prepare(caller, name: str, params: dict[str, Any] | None = None) -> tuple[Command, dict[str, Any]]:
+    """The command and its typed parameters, once the caller's role allows it."""
     command = get_command(name)
     if not caller.can_call(type(command)):
         raise PermissionDenied(f"The given command {name} does not exist or it is not available for user")
-    return command.execute(caller, **command.parse(params or {}))
+    return command, command.parse(params or {})
+
+
+def invoke(caller, name: str, params: dict[str, Any] | None = None):
+    """Run a command for a caller, synchronously: role rule, typed
+    parameters, execute. Async commands go through cloudstack_ui.jobs."""
+    command, parsed = prepare(caller, name, params)
+    parsed.pop("page", None)
+    parsed.pop("pagesize", None)
+    return command.execute(caller, **parsed)
+
+
+def is_list_result(result) -> bool:
+    return isinstance(result, (QuerySet, list, tuple))

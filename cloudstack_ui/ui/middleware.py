@@ -7,6 +7,9 @@ from django.urls import reverse
 
 class ForcedPasswordChangeMiddleware:
     ALLOWED_URL_NAMES = ("accounts:first_login", "accounts:logout", "accounts:login")
+    # The APIs answer for themselves (login answers passwordchangerequired);
+    # a redirect to an HTML page means nothing to an API client.
+    ALLOWED_PREFIXES = ("/client/static/", "/client/api", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,7 +20,7 @@ class ForcedPasswordChangeMiddleware:
             user is not None
             and user.is_authenticated
             and user.must_change_password
-            and not request.path.startswith("/client/static/")
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
             and request.path not in {reverse(name) for name in self.ALLOWED_URL_NAMES}
         ):
             return redirect("accounts:first_login")

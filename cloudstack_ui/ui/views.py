@@ -9,7 +9,9 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 
-from cloudstack_ui.api.registry import invoke, is_allowed
+from cloudstack_ui.api.registry import invoke, is_allowed, prepare
+from cloudstack_ui.jobs.models import AsyncJob
+from cloudstack_ui.jobs.services import submit_job
 from cloudstack_ui.errors import CloudStackError, NotFound
 from cloudstack_ui.ui.actions import available_actions
 from cloudstack_ui.ui.dashboard import panels_for
@@ -51,10 +53,13 @@ class CommandListView(CommandPermissionMixin, TemplateView):
     def get_filter_form(self):
         return self.filter_form_class(self.request.GET or None, user=self.request.user)
 
+    # Parameters every call of this page's list command carries.
+    list_params: dict = {}
+
     def get_queryset(self, filter_form):
-        params = {}
+        params = dict(self.list_params)
         if filter_form.is_bound and filter_form.is_valid():
-            params = {k: v for k, v in filter_form.cleaned_data.items() if v not in (None, "")}
+            params.update({k: v for k, v in filter_form.cleaned_data.items() if v not in (None, "")})
         return invoke(self.request.user, self.command, params)
 
     def get_template_names(self):
@@ -124,12 +129,32 @@ class CommandFormView(CommandPermissionMixin, FormView):
 
     def form_valid(self, form):
         try:
-            result = invoke(self.request.user, self.command, self.command_params(form))
+            command, parsed = prepare(self.request.user, self.command, self.command_params(form))
+            if command.is_async:
+                return self.job_submitted(form, submit_job(self.request.user, command, parsed))
+            result = command.execute(self.request.user, **parsed)
         except CloudStackError as exc:
-            field = self.field_for_param.get(exc.field, exc.field)
-            form.add_error(field if field in form.fields else None, exc.message)
-            return self.form_invalid(form)
+            return self.refused(form, exc.message, exc.field)
         return self.succeeded(result)
+
+    def refused(self, form, message: str, field: str | None):
+        field = self.field_for_param.get(field, field)
+        form.add_error(field if field in form.fields else None, message)
+        return self.form_invalid(form)
+
+    def job_submitted(self, form, job):
+        """An async command: done already (a fast worker, or eager mode) it
+        reads like a sync one; still running, the user is told and the
+        toast reports the end."""
+        if job.status == AsyncJob.Status.FAILED:
+            return self.refused(form, job.result["errortext"], None)
+        obj = self.object
+        if obj is not None and type(obj).objects.filter(pk=obj.pk).exists():
+            obj.refresh_from_db()
+        if job.status == AsyncJob.Status.SUCCEEDED:
+            return self.succeeded(obj)
+        messages.info(self.request, f"{self.title}: started. A notification will tell you when it is done.")
+        return self.go_to(self.get_success_url(obj))
 
     def succeeded(self, result):
         message = self.success_message(result)

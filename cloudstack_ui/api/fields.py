@@ -1,0 +1,19 @@
+"""Serializer fields shared by every app's serializers, rendering values the
+way CloudStack's API does."""
+from rest_framework import serializers
+
+
+class CloudStackDateTimeField(serializers.DateTimeField):
+    """Dates as CloudStack writes them: 2026-11-24T22:02:12+0000."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M:%S%z")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+class LowerCaseField(serializers.CharField):
+    """A state or type kept in lower case and shown capitalised (Enabled)."""
+
+    def to_representation(self, value):
+        return str(value).capitalize()

@@ -1,0 +1,68 @@
+"""Declared global settings. A key says its name (CloudStack's), category,
+type, default and what it does; `get_value` answers the typed current value.
+Reading a key costs one query; callers on hot paths read it once per request."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloudstack_ui.errors import InvalidParameter
+
+_keys: dict[str, ConfigKey] = {}
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    name: str
+    category: str
+    type: str  # "string", "integer", "boolean"
+    default: str
+    description: str
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def parse(self, raw: str):
+        """The typed value of `raw`; an empty string means "not set" (None)."""
+        raw = (raw or "").strip()
+        if raw == "":
+            return None
+        if self.type == "integer":
+            try:
+                value = int(raw)
+            except ValueError:
+                raise InvalidParameter(f"value: {self.name} must be an integer, not {raw!r}", field="value")
+            if self.min_value is not None and value < self.min_value:
+                raise InvalidParameter(f"value: {self.name} must be at least {self.min_value}", field="value")
+            if self.max_value is not None and value > self.max_value:
+                raise InvalidParameter(f"value: {self.name} must be at most {self.max_value}", field="value")
+            return value
+        if self.type == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise InvalidParameter(f"value: {self.name} must be true or false, not {raw!r}", field="value")
+            return raw.lower() == "true"
+        return raw
+
+
+def declare(key: ConfigKey) -> ConfigKey:
+    if key.name in _keys and _keys[key.name] != key:
+        raise RuntimeError(f"setting {key.name} is declared twice")
+    _keys[key.name] = key
+    return key
+
+
+def get_key(name: str) -> ConfigKey:
+    try:
+        return _keys[name]
+    except KeyError:
+        raise InvalidParameter(f"name: there is no global setting named {name}", field="name")
+
+
+def all_keys() -> list[ConfigKey]:
+    return sorted(_keys.values(), key=lambda k: k.name)
+
+
+def get_value(key: ConfigKey):
+    """The operator's value of `key`, else its default, typed."""
+    from cloudstack_ui.config.models import ConfigurationValue
+
+    row = ConfigurationValue.objects.filter(name=key.name).values_list("value", flat=True).first()
+    return key.parse(row if row is not None else key.default)

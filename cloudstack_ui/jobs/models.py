@@ -1,0 +1,46 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from cloudstack_ui.crypto import EncryptedTextField
+
+
+class AsyncJob(models.Model):
+    """One async command call. The row exists before the Celery task, so a job
+    is never lost between the call and the worker; `heartbeat` is refreshed by
+    the worker while the job runs so the reconciler can tell a dead worker."""
+
+    class Status(models.IntegerChoices):
+        # CloudStack's jobstatus values.
+        PENDING = 0, "Pending"
+        SUCCEEDED = 1, "Succeeded"
+        FAILED = 2, "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    command = models.CharField(max_length=255)
+    # The declared parameters of the call, encrypted: they may hold secrets.
+    params = EncryptedTextField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="async_jobs")
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    result_code = models.PositiveIntegerField(default=0)
+    result_type = models.CharField(max_length=16, default="object")
+    result = models.JSONField(null=True, blank=True)
+    instance_type = models.CharField(max_length=64, blank=True)
+    instance_uuid = models.UUIDField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    completed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "heartbeat"], name="job_status_heartbeat")]
+
+    def __str__(self):
+        return f"{self.command} {self.uuid}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status != self.Status.PENDING

@@ -1,0 +1,133 @@
+"""Submitting, running and reconciling async jobs.
+
+Guarantees: a job row exists (committed) before its Celery task is sent; a
+job runs at most once (a redelivered or duplicate task finds it started and
+leaves it); a job ends SUCCEEDED with the command's answer or FAILED with
+CloudStack's error body, never half-way; a job whose worker stopped
+heartbeating is failed by `reconcile_stale_jobs`."""
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from cloudstack_ui.api.registry import Command, get_command, invoke
+from cloudstack_ui.errors import CloudStackError
+from cloudstack_ui.jobs.models import AsyncJob
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR_TEXT = "Internal error executing command, please contact your system administrator"
+INTERRUPTED_TEXT = "The job was interrupted: the worker running it stopped responding"
+
+
+def submit_job(caller, command: Command, params: dict) -> AsyncJob:
+    """Record an async call and queue it. The object it acts on is looked up
+    first, so a wrong id fails the call itself, not the job."""
+    instance = command.job_instance(caller, params)
+    job = AsyncJob.objects.create(
+        command=command.name,
+        params=json.dumps(params, default=str),
+        user=caller,
+        instance_type=command.instance_type if instance is not None else "",
+        instance_uuid=getattr(instance, "uuid", None),
+    )
+    _publish(job, "pending", f"{command.name} queued")
+    from cloudstack_ui.jobs.tasks import run_async_job
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Eager mode (tests, one-process demos): run now, in this transaction.
+        run_async_job.apply(args=[job.pk])
+    else:
+        transaction.on_commit(lambda: run_async_job.delay(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def run_job(job_id: int) -> None:
+    """The body of the Celery task: run the command as the job's caller and
+    store its answer or its error."""
+    started = AsyncJob.objects.filter(pk=job_id, status=AsyncJob.Status.PENDING, started__isnull=True).update(
+        started=timezone.now(), heartbeat=timezone.now()
+    )
+    if not started:
+        logger.info("async job %s is already started or done; not running it again", job_id)
+        return
+    job = AsyncJob.objects.select_related("user__account__role", "user__account__domain").get(pk=job_id)
+    heartbeat = _Heartbeat(job_id)
+    heartbeat.start()
+    try:
+        command = get_command(job.command)
+        result = invoke(job.user, job.command, json.loads(job.params))
+        _finish(job, AsyncJob.Status.SUCCEEDED, 0, command.render(result))
+        _publish(job, "succeeded", f"{job.command} succeeded", url=command.resource_url(result))
+    except CloudStackError as exc:
+        _finish(job, AsyncJob.Status.FAILED, exc.errorcode, {"errorcode": exc.errorcode, "errortext": exc.message})
+        _publish(job, "failed", f"{job.command} failed: {exc.message}")
+    except Exception:
+        logger.exception("async job %s (%s) failed", job.uuid, job.command)
+        _finish(job, AsyncJob.Status.FAILED, 530, {"errorcode": 530, "errortext": INTERNAL_ERROR_TEXT})
+        _publish(job, "failed", f"{job.command} failed: {INTERNAL_ERROR_TEXT}")
+    finally:
+        heartbeat.stop()
+
+
+def reconcile_stale_jobs() -> int:
+    """Fail the started jobs whose worker has not heartbeaten for
+    JOB_STALE_AFTER_SECONDS; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    stale = list(AsyncJob.objects.filter(status=AsyncJob.Status.PENDING, started__isnull=False,
+                                         heartbeat__lt=cutoff).select_related("user"))
+    for job in stale:
+        updated = AsyncJob.objects.filter(pk=job.pk, status=AsyncJob.Status.PENDING, heartbeat__lt=cutoff).update(
+            status=AsyncJob.Status.FAILED, result_code=530, completed=timezone.now(),
+            result={"errorcode": 530, "errortext": INTERRUPTED_TEXT},
+        )
+        if updated:
+            logger.warning("async job %s (%s) failed: its worker stopped heartbeating", job.uuid, job.command)
+            _publish(job, "failed", f"{job.command} failed: {INTERRUPTED_TEXT}")
+    return len(stale)
+
+
+def _finish(job: AsyncJob, status: int, code: int, result: dict) -> None:
+    AsyncJob.objects.filter(pk=job.pk, status=AsyncJob.Status.PENDING).update(
+        status=status, result_code=code, result=result, progress=100, completed=timezone.now()
+    )
+
+
+def _publish(job: AsyncJob, status: str, message: str, url: str | None = None) -> None:
+    from cloudstack_ui.realtime.events import publish_to_account
+
+    publish_to_account(job.user.account_id, {
+        "kind": "job", "jobid": str(job.uuid), "command": job.command, "status": status,
+        "progress": 100 if status != "pending" else job.progress, "message": message, "url": url,
+    })
+
+
+class _Heartbeat:
+    """Refreshes the job's heartbeat every JOB_HEARTBEAT_SECONDS from a
+    thread with its own database connection, until stopped."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"job-heartbeat-{job_id}", daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self):
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                AsyncJob.objects.filter(pk=self.job_id, status=AsyncJob.Status.PENDING).update(
+                    heartbeat=timezone.now())
+        finally:
+            connection.close()
+            close_old_connections()

@@ -1,0 +1,14 @@
+"""Celery tasks of the job system."""
+from celery import shared_task
+
+from cloudstack_ui.jobs.services import reconcile_stale_jobs, run_job
+
+
+@shared_task(name="jobs.run_async_job", ignore_result=True)
+def run_async_job(job_id: int) -> None:
+    run_job(job_id)
+
+
+@shared_task(name="jobs.reconcile_stale_jobs", ignore_result=True)
+def reconcile_stale_jobs_task() -> int:
+    return reconcile_stale_jobs()
