@@ -10,9 +10,9 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 
 from cloudstack_ui.api.registry import invoke, is_allowed, prepare
+from cloudstack_ui.errors import CloudStackError, NotFound
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import submit_job
-from cloudstack_ui.errors import CloudStackError, NotFound
 from cloudstack_ui.ui.actions import available_actions
 from cloudstack_ui.ui.dashboard import panels_for
 
