@@ -27,6 +27,7 @@ urlpatterns = [
     path("users/<uuid:uuid>/edit", views.UserEditView.as_view(), name="user_edit"),
     path("users/<uuid:uuid>/password", views.ChangePasswordView.as_view(), name="user_password"),
     path("users/<uuid:uuid>/keys", views.RegisterUserKeysView.as_view(), name="user_keys"),
+    path("users/<uuid:uuid>/api-access", views.UserApiAccessView.as_view(), name="user_api_access"),
     path("users/<uuid:uuid>/disable", views.UserDisableView.as_view(), name="user_disable"),
     path("users/<uuid:uuid>/lock", views.UserLockView.as_view(), name="user_lock"),
     path("users/<uuid:uuid>/enable", views.UserEnableView.as_view(), name="user_enable"),

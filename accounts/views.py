@@ -365,6 +365,24 @@ class UserDetailView(CommandPermissionMixin, TemplateView):
         )
 
 
+class UserApiAccessView(CommandPermissionMixin, TemplateView):
+    """Where a user learns how to reach the API: the endpoint, their API key
+    and a ready cloudstack.ini for the cs client. The secret key is never
+    shown here; it is shown once, when keys are generated."""
+
+    command = "getUserKeys"
+    template_name = "accounts/api_access.html"
+
+    def get_context_data(self, **kwargs):
+        viewer = self.request.user
+        user = get_user(viewer, self.kwargs["uuid"])
+        generate = available_actions([a for a in USER_ACTIONS if a.command == "registerUserKeys"], user, viewer)
+        return super().get_context_data(
+            shown_user=user, endpoint=self.request.build_absolute_uri("/client/api"),
+            rest_docs=self.request.build_absolute_uri("/api/v1/docs/"), actions=generate, **kwargs
+        )
+
+
 class UserObjectMixin:
     def get_object(self):
         return get_user(self.request.user, self.kwargs["uuid"])

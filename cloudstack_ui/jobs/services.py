@@ -17,6 +17,7 @@ from django.utils import timezone
 from cloudstack_ui.api.registry import Command, get_command, invoke
 from cloudstack_ui.errors import CloudStackError
 from cloudstack_ui.jobs.models import AsyncJob
+from cloudstack_ui.realtime.events import publish_to_account
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +99,21 @@ def _finish(job: AsyncJob, status: int, code: int, result: dict) -> None:
     )
 
 
-def _publish(job: AsyncJob, status: str, message: str, url: str | None = None) -> None:
-    from cloudstack_ui.realtime.events import publish_to_account
+def job_event(job: AsyncJob, status: str, message: str, url: str | None = None) -> dict:
+    """The event the browser gets about a job (see cloudstack_ui.realtime.events)."""
+    return {"kind": "job", "jobid": str(job.uuid), "command": job.command, "status": status,
+            "progress": 100 if status != "pending" else job.progress, "message": message, "url": url}
 
-    publish_to_account(job.user.account_id, {
-        "kind": "job", "jobid": str(job.uuid), "command": job.command, "status": status,
-        "progress": 100 if status != "pending" else job.progress, "message": message, "url": url,
-    })
+
+def finished_job_event(job: AsyncJob) -> dict:
+    """The event of a job that has ended, built from its row alone."""
+    if job.status == AsyncJob.Status.SUCCEEDED:
+        return job_event(job, "succeeded", f"{job.command} succeeded")
+    return job_event(job, "failed", f"{job.command} failed: {(job.result or {}).get('errortext', '')}")
+
+
+def _publish(job: AsyncJob, status: str, message: str, url: str | None = None) -> None:
+    publish_to_account(job.user.account_id, job_event(job, status, message, url))
 
 
 class _Heartbeat:

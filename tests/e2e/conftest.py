@@ -39,3 +39,37 @@ def page(browser, request):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def product_server():
+    """The real ASGI server (daphne, with websockets) on this test's database,
+    in a subprocess. Use with transactional tests."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import subprocess_env
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cloudstack_ui.asgi:application"],
+        cwd=Path(__file__).resolve().parents[2], env=subprocess_env(CELERY_TASK_ALWAYS_EAGER="true"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail("daphne did not start")
+    yield f"http://127.0.0.1:{port}"
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(10)
