@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(url="/client/", permanent=False)),
     path("client/", include("cloudstack_ui.api.urls")),
+    path("api/v1/", include("cloudstack_ui.api.rest.urls")),
     path("client/", include("cloudstack_ui.ui.urls")),
     path("client/", include("accounts.urls")),
 ]

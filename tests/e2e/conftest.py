@@ -18,8 +18,10 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this
+    # thread while it lives, which async tests run later must not inherit.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from cloudstack_ui.jobs.models import AsyncJob
+from cloudstack_ui.jobs.services import finished_job_event
+from cloudstack_ui.realtime.events import publish_to_account
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,8 +27,12 @@ def test_job_toasts(product_server, page, tenancy, root_admin):
     page.locator("#action-modal").get_by_role("button", name="Disable").click()
     expect(page.locator("#account-state")).to_have_text("Disabled")
 
-    # A job that a worker (here: this test process) finishes elsewhere.
-    AsyncJob.objects.create(command="deleteUser", params="{}", user=root_admin, status=AsyncJob.Status.SUCCEEDED,
-                            result={"success": True}, completed=timezone.now())
+    # A job that a worker (here: this test process) finishes elsewhere, and
+    # announces as a worker does: through Redis when the layer is shared;
+    # with the in-memory layer the server's socket reads it from the table.
+    job = AsyncJob.objects.create(command="deleteUser", params="{}", user=root_admin,
+                                  status=AsyncJob.Status.SUCCEEDED, result={"success": True},
+                                  completed=timezone.now())
+    publish_to_account(root_admin.account_id, finished_job_event(job))
     toast = page.locator("#event-toasts .toast", has_text="deleteUser succeeded")
     expect(toast).to_be_visible(timeout=10_000)
