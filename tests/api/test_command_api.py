@@ -195,3 +195,27 @@ def test_global_settings_are_typed(admin_session):
     assert ok["updateconfigurationresponse"]["configuration"]["value"] == "50"
     listed = call(client, key, "listConfigurations", name="default.page.size").json()
     assert listed["listconfigurationsresponse"]["configuration"][0]["value"] == "50"
+
+
+def test_domain_children_lock_account_roles_and_user_keys(admin_session, tenancy):
+    client, key = admin_session
+    children = call(client, key, "listDomainChildren", id=str(tenancy["comp1"].uuid)).json()
+    assert [d["name"] for d in children["listdomainchildrenresponse"]["domain"]] == ["sales"]
+    tree = call(client, key, "listDomainChildren", isrecursive="true").json()["listdomainchildrenresponse"]
+    assert {d["path"] for d in tree["domain"]} == {"ROOT/Comp1", "ROOT/Comp1/sales", "ROOT/Other"}
+    assert next(d for d in tree["domain"] if d["name"] == "Comp1")["haschild"] is True
+
+    locked = call(client, key, "lockAccount", account="sales-user", domainid=str(tenancy["sales"].uuid)).json()
+    assert locked["lockaccountresponse"]["account"]["state"] == "Locked"
+
+    user_client, login = session("comp1-user", PASSWORD, "Comp1")
+    roles = call(user_client, login["sessionkey"], "listRoles").json()["listrolesresponse"]["role"]
+    assert "Admin" not in {r["type"] for r in roles}
+
+    me = tenancy["comp1_user"]
+    assert call(user_client, login["sessionkey"], "getUserKeys", id=str(me.uuid)).json() == {"getuserkeysresponse": {"userkeys": {}}}
+    generated = call(user_client, login["sessionkey"], "registerUserKeys", id=str(me.uuid)).json()
+    keys = generated["registeruserkeysresponse"]["userkeys"]
+    assert keys["apikey"] and keys["secretkey"]
+    fetched = call(user_client, login["sessionkey"], "getUserKeys", id=str(me.uuid)).json()
+    assert fetched == {"getuserkeysresponse": {"userkeys": {"apikey": keys["apikey"]}}}

@@ -1,5 +1,7 @@
 """Job toasts in a real browser against the real ASGI server: a UI action
 that runs as a job, and a job finished by another process (a worker)."""
+import threading
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -9,7 +11,7 @@ from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import finished_job_event
 from cloudstack_ui.realtime.events import publish_to_account
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_job_toasts(product_server, page, tenancy, root_admin):
@@ -33,6 +35,9 @@ def test_job_toasts(product_server, page, tenancy, root_admin):
     job = AsyncJob.objects.create(command="deleteUser", params="{}", user=root_admin,
                                   status=AsyncJob.Status.SUCCEEDED, result={"success": True},
                                   completed=timezone.now())
-    publish_to_account(root_admin.account_id, finished_job_event(job))
+    # (From another thread: Playwright's event loop runs in this one.)
+    publisher = threading.Thread(target=publish_to_account, args=(root_admin.account_id, finished_job_event(job)))
+    publisher.start()
+    publisher.join()
     toast = page.locator("#event-toasts .toast", has_text="deleteUser succeeded")
     expect(toast).to_be_visible(timeout=10_000)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, Domain, User
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, base, username, password, domain=""):
