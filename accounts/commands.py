@@ -79,7 +79,7 @@ def with_has_child(domains):
 @register
 class ListDomains(Command):
     name = "listDomains"
-    description = "Lists domains and provides detailed information for listed domains"
+    description = "Lists the domains within the caller's reach"
     authorized = ADMINS
     response_name = "domain"
     serializer = DomainSerializer
@@ -106,15 +106,15 @@ class ListDomains(Command):
 @register
 class ListDomainChildren(Command):
     name = "listDomainChildren"
-    description = "Lists all children domains belonging to a specified domain"
+    description = "Lists the subdomains of a domain, one level or the whole subtree"
     authorized = ADMINS
     response_name = "domain"
     serializer = DomainSerializer
     params = (
         Param("id", "uuid", description="list children of this domain; the caller's own domain if omitted"),
-        Param("name", description="list children domains by name"),
+        Param("name", description="only subdomains with this name"),
         Param("keyword", description="list by keyword"),
-        Param("isrecursive", "boolean", description="to return the entire tree, use the value true"),
+        Param("isrecursive", "boolean", description="true for the whole subtree, not only direct children"),
     )
 
     def execute(self, caller, **p):
@@ -152,7 +152,7 @@ class CreateDomain(Command):
 @register
 class UpdateDomain(Command):
     name = "updateDomain"
-    description = "Updates a domain with a new name"
+    description = "Renames a domain or changes its network domain"
     authorized = ADMINS
     response_name = "domain"
     serializer = DomainSerializer
@@ -170,7 +170,7 @@ class UpdateDomain(Command):
 @register
 class DeleteDomain(Command):
     name = "deleteDomain"
-    description = "Deletes a specified domain"
+    description = "Deletes a domain; with cleanup, its subdomains and accounts too"
     authorized = ADMINS
     is_async = True
     params = (
@@ -196,7 +196,7 @@ ACCOUNT_TYPES = tuple(Account.Type.values)
 @register
 class ListAccounts(Command):
     name = "listAccounts"
-    description = "Lists accounts and provides detailed account information for listed accounts"
+    description = "Lists the accounts within the caller's reach, with their users"
     authorized = ALL_ROLES
     response_name = "account"
     serializer = AccountSerializer
@@ -276,7 +276,7 @@ ACCOUNT_REF = (
 @register
 class UpdateAccount(Command):
     name = "updateAccount"
-    description = "Updates account information for the authenticated user"
+    description = "Renames an account or changes its network domain or role"
     authorized = ADMINS
     response_name = "account"
     serializer = AccountSerializer
@@ -297,7 +297,7 @@ class UpdateAccount(Command):
 @register
 class DisableAccount(Command):
     name = "disableAccount"
-    description = "Disables an account"
+    description = "Disables an account (or, with lock=true, locks it)"
     authorized = ADMINS
     is_async = True
     response_name = "account"
@@ -370,7 +370,7 @@ class DeleteAccount(Command):
 @register
 class ListUsers(Command):
     name = "listUsers"
-    description = "Lists user accounts"
+    description = "Lists the users within the caller's reach"
     authorized = ALL_ROLES
     response_name = "user"
     serializer = UserSerializer
@@ -549,14 +549,14 @@ class GetUserKeys(Command):
 @register
 class ListRoles(Command):
     name = "listRoles"
-    description = "Lists dynamic roles in CloudStack"
+    description = "Lists the roles the caller may assign or see"
     authorized = ALL_ROLES
     response_name = "role"
     serializer = RoleSerializer
     params = (
-        Param("id", "uuid", description="List role by role ID."),
-        Param("name", description="List role by role name."),
-        Param("type", choices=tuple(Role.Type.values), description="List role by role type, valid options are: Admin, ResourceAdmin, DomainAdmin, User."),
+        Param("id", "uuid", description="the role's ID"),
+        Param("name", description="the role's name"),
+        Param("type", choices=tuple(Role.Type.values), description="Admin, DomainAdmin or User"),
         Param("keyword", description="List by keyword"),
     )
 
@@ -580,7 +580,7 @@ class ListRoles(Command):
 @register
 class Login(Command):
     name = "login"
-    description = "Logs a user into the CloudStack. A successful login attempt will generate a JSESSIONID cookie value that can be passed in subsequent Query command calls until the \"logout\" command has been issued or the session has expired."
+    description = "Starts a session: answers a sessionkey and sets the JSESSIONID cookie; later calls send both, until logout or expiry"
     authorized = ALL_ROLES
     params = (
         Param("username", required=True, description="Username"),
@@ -614,7 +614,7 @@ class Login(Command):
 @register
 class Logout(Command):
     name = "logout"
-    description = "Logs out the user"
+    description = "Ends the session"
     authorized = ALL_ROLES
 
     def execute_for_request(self, request, raw: dict) -> dict:
@@ -635,7 +635,7 @@ OWNER = (
 @register
 class ListSSHKeyPairs(Command):
     name = "listSSHKeyPairs"
-    description = "List registered keypairs"
+    description = "Lists SSH key pairs (public parts and fingerprints)"
     authorized = ALL_ROLES
     response_name = "sshkeypair"
     serializer = SSHKeyPairSerializer
@@ -667,7 +667,7 @@ class ListSSHKeyPairs(Command):
 @register
 class CreateSSHKeyPair(Command):
     name = "createSSHKeyPair"
-    description = "Create a new keypair and returns the private key"
+    description = "Creates an SSH key pair; the private key is in this answer only"
     authorized = ALL_ROLES
     response_name = "keypair"
     serializer = SSHKeyPairSerializer
@@ -684,7 +684,7 @@ class CreateSSHKeyPair(Command):
 @register
 class RegisterSSHKeyPair(Command):
     name = "registerSSHKeyPair"
-    description = "Register a public key in a keypair under a certain name"
+    description = "Registers an existing public key under a name"
     authorized = ALL_ROLES
     response_name = "keypair"
     serializer = SSHKeyPairSerializer
@@ -702,7 +702,7 @@ class RegisterSSHKeyPair(Command):
 @register
 class DeleteSSHKeyPair(Command):
     name = "deleteSSHKeyPair"
-    description = "Deletes a keypair by name"
+    description = "Deletes an SSH key pair, named by its name within the account"
     authorized = ALL_ROLES
     params = (Param("name", required=True, description="Name of the keypair"),) + OWNER
 

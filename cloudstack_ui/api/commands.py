@@ -36,7 +36,7 @@ def describe(command) -> dict:
 @register
 class ListApis(Command):
     name = "listApis"
-    description = "lists all available apis on the server, provided by the Api Discovery plugin"
+    description = "Describes the commands the caller may call: parameters, response fields, sync or async"
     authorized = ALL_ROLES
     response_name = "api"
     params = (Param("name", description="API name"),)
@@ -46,14 +46,14 @@ class ListApis(Command):
         if "name" in p:
             commands = [c for c in commands if c.name.lower() == p["name"].lower()]
             if not commands:
-                raise NotFound(f"Api Discovery plugin was unable to find an api by that name or process any apis: {p['name']}", field="name")
+                raise NotFound(f"name: no command named {p['name']} is available to the caller", field="name")
         return [describe(c) for c in commands]
 
 
 @register
 class ListCapabilities(Command):
     name = "listCapabilities"
-    description = "Lists capabilities"
+    description = "What this server supports, and its CloudStack API version"
     authorized = ALL_ROLES
     is_list = False
 

@@ -8,13 +8,13 @@ from cloudstack_ui.config.services import update_setting
 @register
 class ListConfigurations(Command):
     name = "listConfigurations"
-    description = "Lists all configurations"
+    description = "Lists the global settings with their current and default values"
     authorized = (ROLE_ADMIN,)
     response_name = "configuration"
     serializer = ConfigurationSerializer
     params = (
-        Param("name", description="lists configuration by name"),
-        Param("category", description="lists configurations by category"),
+        Param("name", description="the setting's name"),
+        Param("category", description="the settings of this category"),
         Param("keyword", description="List by keyword"),
     )
 
@@ -32,13 +32,13 @@ class ListConfigurations(Command):
 @register
 class UpdateConfiguration(Command):
     name = "updateConfiguration"
-    description = "Updates a configuration; an empty value restores the default"
+    description = "Sets a global setting; an empty value restores its default"
     authorized = (ROLE_ADMIN,)
     response_name = "configuration"
     serializer = ConfigurationSerializer
     params = (
-        Param("name", required=True, description="the name of the configuration"),
-        Param("value", max_length=4096, description="the value of the configuration"),
+        Param("name", required=True, description="the setting's name"),
+        Param("value", max_length=4096, description="the new value"),
     )
 
     def execute(self, caller, **p):

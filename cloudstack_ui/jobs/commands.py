@@ -18,10 +18,10 @@ def visible_jobs(caller, *, listall: bool = True):
 @register
 class QueryAsyncJobResult(Command):
     name = "queryAsyncJobResult"
-    description = "Retrieves the current status of asynchronous job"
+    description = "The status of an async job, and its result once done"
     authorized = ALL_ROLES
     serializer = AsyncJobSerializer
-    params = (Param("jobid", "uuid", required=True, description="the ID of the asynchronous job"),)
+    params = (Param("jobid", "uuid", required=True, description="the job's ID, as the async call answered it"),)
 
     def execute(self, caller, **p):
         job = visible_jobs(caller).filter(uuid=p["jobid"]).first()
@@ -37,12 +37,12 @@ class QueryAsyncJobResult(Command):
 @register
 class ListAsyncJobs(Command):
     name = "listAsyncJobs"
-    description = "Lists all pending asynchronous jobs for the account"
+    description = "Lists the async jobs of the caller's account (of every account in reach with listall)"
     authorized = ALL_ROLES
     response_name = "asyncjobs"
     serializer = AsyncJobSerializer
     params = (
-        Param("startdate", "date", description="The start date of the async job (use format yyyy-MM-dd'T'HH:mm:ss'+'SSSS)"),
+        Param("startdate", "date", description="only jobs created since this date (yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss+0000)"),
         Param("listall", "boolean", description="list jobs of every account the caller can see, not only the own"),
         Param("keyword", description="List by keyword (command name)"),
     )
