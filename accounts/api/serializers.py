@@ -102,17 +102,12 @@ class AccountSerializer(serializers.Serializer):
     state = LowerCaseField(read_only=True)
     created = CloudStackDateTimeField()
     isdefault = serializers.SerializerMethodField()
-    user = serializers.SerializerMethodField()
+    # List commands prefetch the users; Django then gives each user this
+    # account instance, so the nested fields cost no query per row.
+    user = UserSerializer(source="users.all", many=True, read_only=True)
 
     def get_isdefault(self, account: Account) -> bool:
         return account.is_root_admin and account.name == "admin" and account.domain.is_root
-
-    def get_user(self, account: Account) -> list[dict]:
-        # users come prefetched by list commands; the user's account is this one.
-        users = list(account.users.all())
-        for user in users:
-            user.account = account
-        return UserSerializer(users, many=True).data
 
 
 class SSHKeyPairSerializer(serializers.Serializer):
