@@ -14,11 +14,15 @@ _keys: dict[str, ConfigKey] = {}
 class ConfigKey:
     name: str
     category: str
-    type: str  # "string", "integer", "boolean"
+    type: str  # "string", "integer", "float", "boolean", "cidr", "cidrs"
     default: str
     description: str
     min_value: int | None = None
     max_value: int | None = None
+    # Where it may be set (CloudStack's scopes); values are global for now.
+    scope: str = "global"
+    # False: takes effect after the management server restarts.
+    dynamic: bool = True
 
     def parse(self, raw: str):
         """The typed value of `raw`; an empty string means "not set" (None)."""
@@ -35,10 +39,28 @@ class ConfigKey:
             if self.max_value is not None and value > self.max_value:
                 raise InvalidParameter(f"value: {self.name} must be at most {self.max_value}", field="value")
             return value
+        if self.type == "float":
+            try:
+                number = float(raw)
+            except ValueError:
+                raise InvalidParameter(f"value: {self.name} must be a number, not {raw!r}", field="value")
+            if self.min_value is not None and number < self.min_value:
+                raise InvalidParameter(f"value: {self.name} must be at least {self.min_value}", field="value")
+            return number
         if self.type == "boolean":
             if raw.lower() not in ("true", "false"):
                 raise InvalidParameter(f"value: {self.name} must be true or false, not {raw!r}", field="value")
             return raw.lower() == "true"
+        if self.type in ("cidr", "cidrs"):
+            import ipaddress
+
+            parts = [p.strip() for p in raw.split(",")] if self.type == "cidrs" else [raw]
+            for part in parts:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise InvalidParameter(f"value: {part!r} is not a CIDR such as 192.168.3.0/24", field="value")
+            return ",".join(parts)
         return raw
 
 

@@ -16,11 +16,9 @@ class ConfigurationSerializer(serializers.Serializer):
     value = serializers.CharField(read_only=True)
     defaultvalue = serializers.CharField(source="key.default", read_only=True)
     description = serializers.CharField(source="key.description", read_only=True)
+    scope = serializers.CharField(source="key.scope", read_only=True)
     type = serializers.SerializerMethodField()
-    isdynamic = serializers.SerializerMethodField()
+    isdynamic = serializers.BooleanField(source="key.dynamic", read_only=True)
 
     def get_type(self, row) -> str:
-        return {"integer": "Integer", "boolean": "Boolean"}.get(row["key"].type, "String")
-
-    def get_isdynamic(self, row) -> bool:
-        return True
+        return {"integer": "Integer", "boolean": "Boolean", "float": "Float"}.get(row["key"].type, "String")

@@ -1,0 +1,114 @@
+"""Hosts (guide 6.6): reached through their hypervisor's driver before
+anything is stored; refused when they already run VMs, when the cluster is
+full, or when the credentials are wrong."""
+import ipaddress
+
+from django.db import transaction
+from django.utils import timezone
+
+from cloudstack_ui.errors import InvalidParameter, ResourceInUse
+from infrastructure.hypervisors import get_driver
+from infrastructure.models import Cluster, Host
+from infrastructure.services.access import ensure_root_admin, locked
+from infrastructure.services.clusters import max_hosts
+
+
+def clean_tags(tags: str | None) -> str:
+    return ",".join(dict.fromkeys(t.strip() for t in (tags or "").split(",") if t.strip()))
+
+
+def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", password: str = "",
+             tags: str = "") -> Host:
+    ensure_root_admin(caller)
+    url = (url or "").strip()
+    if not url:
+        raise InvalidParameter("url: the host's address is required", field="url")
+    if cluster.managed_state == Cluster.ManagedState.UNMANAGED:
+        raise InvalidParameter(f"clusterid: cluster {cluster.name} is unmanaged; manage it first", field="clusterid")
+    facts = get_driver(cluster.hypervisor).connect(url, username, password)
+    if facts.running_vms:
+        raise InvalidParameter(
+            f"url: host {facts.name} already runs {facts.running_vms} VM(s); a host must run none when it is added",
+            field="url")
+    _ensure_outside_reserved_range(cluster, facts.ip_address)
+    with transaction.atomic():
+        cluster = locked(Cluster, cluster)
+        limit = max_hosts(cluster.hypervisor)
+        if limit is not None and cluster.hosts.count() >= limit:
+            raise InvalidParameter(f"clusterid: cluster {cluster.name} already has {limit} hosts, the most a "
+                                   f"{cluster.hypervisor} cluster takes", field="clusterid")
+        if Host.objects.filter(zone=cluster.zone, name__iexact=facts.name).exists():
+            raise InvalidParameter(f"url: zone {cluster.zone.name} already has a host named {facts.name}", field="url")
+        return Host.objects.create(
+            name=facts.name, zone=cluster.zone, pod=cluster.pod, cluster=cluster, hypervisor=cluster.hypervisor,
+            url=url, username=username or "", password=password or "", tags=clean_tags(tags),
+            ip_address=facts.ip_address, cpu_sockets=facts.cpu_sockets, cpu_number=facts.cpu_number,
+            cpu_speed=facts.cpu_speed, cpu_model=facts.cpu_model, cpu_flags=facts.cpu_flags, memory=facts.memory,
+            hypervisor_version=facts.hypervisor_version, state=Host.State.UP, last_pinged=timezone.now(),
+        )
+
+
+def _ensure_outside_reserved_range(cluster: Cluster, ip: str) -> None:
+    """Hosts use pod IPs outside the system reserved range (guide 2.8.6)."""
+    try:
+        address = ipaddress.IPv4Address(ip)
+    except ValueError:
+        return
+    pod = cluster.pod
+    if ipaddress.IPv4Address(pod.start_ip) <= address <= ipaddress.IPv4Address(pod.end_ip):
+        raise InvalidParameter(f"url: the host's address {address} is inside pod {pod.name}'s reserved system range "
+                               f"{pod.start_ip}-{pod.end_ip}", field="url")
+
+
+@transaction.atomic
+def update_host(caller, host: Host, *, tags: str | None = None, allocation_state: str | None = None) -> Host:
+    """Host tags, and Enable/Disable for new instances."""
+    ensure_root_admin(caller)
+    host = locked(Host, host)
+    if tags is not None:
+        host.tags = clean_tags(tags)
+    if allocation_state is not None:
+        states = {"Enable": Host.ResourceState.ENABLED, "Disable": Host.ResourceState.DISABLED}
+        if allocation_state not in states:
+            raise InvalidParameter("allocationstate: must be Enable or Disable", field="allocationstate")
+        if host.resource_state in (Host.ResourceState.MAINTENANCE, Host.ResourceState.PREPARE_FOR_MAINTENANCE):
+            raise InvalidParameter(f"allocationstate: host {host.name} is in maintenance; cancel maintenance first",
+                                   field="allocationstate")
+        host.resource_state = states[allocation_state]
+    host.save()
+    return host
+
+
+@transaction.atomic
+def prepare_host_for_maintenance(caller, host: Host) -> Host:
+    """No instance runs here yet (instances arrive with the compute issue),
+    so the host goes straight to Maintenance."""
+    ensure_root_admin(caller)
+    host = locked(Host, host)
+    if host.resource_state == Host.ResourceState.MAINTENANCE:
+        raise InvalidParameter(f"id: host {host.name} is already in maintenance", field="id")
+    host.resource_state = Host.ResourceState.MAINTENANCE
+    host.save(update_fields=["resource_state"])
+    return host
+
+
+@transaction.atomic
+def cancel_host_maintenance(caller, host: Host) -> Host:
+    ensure_root_admin(caller)
+    host = locked(Host, host)
+    if host.resource_state not in (Host.ResourceState.MAINTENANCE, Host.ResourceState.PREPARE_FOR_MAINTENANCE):
+        raise InvalidParameter(f"id: host {host.name} is not in maintenance", field="id")
+    host.resource_state = Host.ResourceState.ENABLED
+    host.save(update_fields=["resource_state"])
+    return host
+
+
+@transaction.atomic
+def delete_host(caller, host: Host, *, forced: bool = False) -> None:
+    """A host leaves from maintenance (or disabled), unless forced."""
+    ensure_root_admin(caller)
+    host = locked(Host, host)
+    if not forced and host.resource_state not in (Host.ResourceState.MAINTENANCE, Host.ResourceState.DISABLED):
+        raise ResourceInUse(f"id: put host {host.name} in maintenance (or disable it) before deleting it, or use "
+                            f"forced=true", field="id")
+    host.delete()
