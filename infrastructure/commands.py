@@ -324,11 +324,15 @@ class AddCluster(Command):
         pod = find(Pod, p["podid"], "podid")
         if pod.zone.uuid != p["zoneid"]:
             raise NotFound(f"podid: pod {pod.name} is not in the given zone", field="podid")
-        return clusters.add_cluster(
+        return [clusters.add_cluster(
             caller, pod, name=p["clustername"], hypervisor=p["hypervisor"], cluster_type=p.get("clustertype", ""),
             allocation_state=p.get("allocationstate", "Enabled"), url=p.get("url", ""),
             username=p.get("username", ""), password=p.get("password", ""),
-        )
+        )]
+
+    def render(self, result) -> dict:
+        # addCluster answers a list of clusters, as CloudStack does.
+        return {"count": len(result), "cluster": self.serializer(result, many=True).data}
 
 
 @register

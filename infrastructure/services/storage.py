@@ -176,7 +176,7 @@ def add_image_store(caller, zone: Zone, *, url: str, name: str = "") -> ImageSto
     zone = locked(Zone, zone)
     if zone.image_stores.filter(server=server, path=path).exists():
         raise InvalidParameter(f"url: zone {zone.name} already uses {url} as secondary storage", field="url")
-    name = require_name(name or (f"{server}:{path}" if server else path), "name", "storage name")
+    name = require_name(name, "name", "storage name") if name else url.strip()
     return ImageStore.objects.create(zone=zone, name=name, protocol=protocol, url=url.strip(), server=server,
                                      path=path, provider="NFS" if protocol == ImageStore.Protocol.NFS else "Local")
 
