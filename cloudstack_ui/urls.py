@@ -7,4 +7,6 @@ urlpatterns = [
     path("api/v1/", include("cloudstack_ui.api.rest.urls")),
     path("client/", include("cloudstack_ui.ui.urls")),
     path("client/", include("accounts.urls")),
+    path("client/", include("infrastructure.urls")),
+    path("client/", include("network.urls")),
 ]

@@ -18,13 +18,17 @@ from cloudstack_ui.ui.dashboard import panels_for
 
 
 class CommandPermissionMixin:
-    """Refuse (403) a user whose role may not call the view's command."""
+    """Refuse (403) a user whose role may not call the view's command (nor
+    each of `also_requires`, for pages that show more than one command's
+    results)."""
 
     command: str = ""
+    also_requires: tuple[str, ...] = ()
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_allowed(request.user, self.command):
-            raise DjangoPermissionDenied(f"Your role may not call {self.command}")
+        for command in (self.command, *self.also_requires):
+            if not is_allowed(request.user, command):
+                raise DjangoPermissionDenied(f"Your role may not call {command}")
         try:
             return super().dispatch(request, *args, **kwargs)
         except NotFound as exc:
