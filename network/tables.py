@@ -1,6 +1,7 @@
 """List columns of the physical network and IP range pages."""
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from infrastructure.tables import BadgeColumn, Meta
 
@@ -19,7 +20,7 @@ class PhysicalNetworkTable(tables.Table):
 
     def render_traffic(self, record):
         return format_html_join(
-            format_html("<br>"), "{}: {} / {} / {}",
+            mark_safe("<br>"), "{}: {} / {} / {}",
             ((t.traffic_type, t.kvm_label or "—", t.xen_label or "—", t.vmware_label or "—")
              for t in record.traffic_types.all()),
         ) or "—"

@@ -13,6 +13,8 @@ router.register("jobs", JobViewSet, basename="jobs")
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("", include("infrastructure.api.urls")),
+    path("", include("network.api.urls")),
     path("", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="rest:schema")), name="docs"),

@@ -74,4 +74,7 @@ class CommandViewSet(viewsets.ViewSet):
         result = command.execute(self.request.user, **parsed)
         if success_status == status.HTTP_204_NO_CONTENT:
             return Response(status=success_status)
+        if isinstance(result, list) and len(result) == 1:
+            # addHost and addCluster answer lists of one, as CloudStack does.
+            result = result[0]
         return Response(command.render_object(result), status=success_status)

@@ -1,0 +1,73 @@
+"""REST resources of the infrastructure; each action is a registered command."""
+from rest_framework.decorators import action
+
+from cloudstack_ui.api.rest.viewsets import CommandViewSet
+from infrastructure.api.serializers import (
+    ClusterSerializer,
+    HostSerializer,
+    HypervisorCapabilitySerializer,
+    ImageStoreSerializer,
+    PodSerializer,
+    StoragePoolSerializer,
+    ZoneSerializer,
+)
+
+
+class ZoneViewSet(CommandViewSet):
+    commands = {"list": "listZones", "retrieve": "listZones", "create": "createZone",
+                "partial_update": "updateZone", "destroy": "deleteZone"}
+    serializer_class = ZoneSerializer
+
+
+class PodViewSet(CommandViewSet):
+    commands = {"list": "listPods", "retrieve": "listPods", "create": "createPod", "partial_update": "updatePod",
+                "destroy": "deletePod"}
+    serializer_class = PodSerializer
+
+
+class ClusterViewSet(CommandViewSet):
+    commands = {"list": "listClusters", "retrieve": "listClusters", "create": "addCluster",
+                "partial_update": "updateCluster", "destroy": "deleteCluster"}
+    serializer_class = ClusterSerializer
+
+
+class HostViewSet(CommandViewSet):
+    commands = {"list": "listHosts", "retrieve": "listHosts", "create": "addHost", "partial_update": "updateHost",
+                "destroy": "deleteHost", "maintenance": "prepareHostForMaintenance",
+                "cancel_maintenance": "cancelHostMaintenance"}
+    serializer_class = HostSerializer
+
+    @action(detail=True, methods=["post"])
+    def maintenance(self, request, id=None):
+        return self.run_command("maintenance", {"id": id})
+
+    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
+    def cancel_maintenance(self, request, id=None):
+        return self.run_command("cancel_maintenance", {"id": id})
+
+
+class StoragePoolViewSet(CommandViewSet):
+    commands = {"list": "listStoragePools", "retrieve": "listStoragePools", "create": "createStoragePool",
+                "destroy": "deleteStoragePool", "maintenance": "enableStorageMaintenance",
+                "cancel_maintenance": "cancelStorageMaintenance"}
+    serializer_class = StoragePoolSerializer
+
+    @action(detail=True, methods=["post"])
+    def maintenance(self, request, id=None):
+        return self.run_command("maintenance", {"id": id})
+
+    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
+    def cancel_maintenance(self, request, id=None):
+        return self.run_command("cancel_maintenance", {"id": id})
+
+
+class ImageStoreViewSet(CommandViewSet):
+    commands = {"list": "listImageStores", "retrieve": "listImageStores", "create": "addImageStore",
+                "destroy": "deleteImageStore"}
+    serializer_class = ImageStoreSerializer
+
+
+class HypervisorCapabilityViewSet(CommandViewSet):
+    commands = {"list": "listHypervisorCapabilities", "retrieve": "listHypervisorCapabilities",
+                "partial_update": "updateHypervisorCapabilities"}
+    serializer_class = HypervisorCapabilitySerializer

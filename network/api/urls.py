@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from network.api import views
+
+router = SimpleRouter()
+router.register("physicalnetworks", views.PhysicalNetworkViewSet, basename="physicalnetworks")
+router.register("vlanipranges", views.VlanIpRangeViewSet, basename="vlanipranges")
+urlpatterns = router.urls
