@@ -1,5 +1,7 @@
 """CloudStack commands of the infrastructure: thin, they look objects up
 and call infrastructure.services."""
+import json
+
 from django.db.models import Q
 from django.urls import reverse
 
@@ -28,7 +30,7 @@ from infrastructure.models import (
     StoragePool,
     Zone,
 )
-from infrastructure.services import clusters, hosts, pods, regions, storage, zones
+from infrastructure.services import clusters, hosts, pods, regions, storage, zone_launch, zones
 
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
@@ -700,3 +702,32 @@ class UpdateHypervisorCapabilities(Command):
             max_data_volumes_limit=p.get("maxdatavolumeslimit"), max_hosts_per_cluster=p.get("maxhostspercluster"),
             security_group_enabled=p.get("securitygroupenabled"),
         )
+
+
+# The add-zone wizard's launch ------------------------------------------------------------------
+
+@register
+class LaunchZone(Command):
+    name = "launchZone"
+    description = ("Builds a zone from a plan of commands (the add-zone wizard's launch); either all of it is "
+                   "created or nothing is left behind")
+    authorized = ADMIN
+    is_async = True
+    instance_type = "Zone"
+    response_name = "zone"
+    serializer = ZoneSerializer
+    params = (Param("plan", required=True, max_length=65536,
+                    description='JSON list of {"key", "label", "step", "command", "params"}; "$key" refers to an '
+                                'earlier item\'s id'),)
+
+    def execute(self, caller, **p):
+        try:
+            plan = json.loads(p["plan"])
+        except ValueError:
+            raise InvalidParameter("plan: not valid JSON", field="plan")
+        if not isinstance(plan, list) or not plan or plan[0].get("command") != "createZone":
+            raise InvalidParameter("plan: a list of items starting with createZone", field="plan")
+        return zone_launch.launch_zone(caller, plan)
+
+    def resource_url(self, result):
+        return reverse("infrastructure:zone_detail", args=[result.uuid])

@@ -17,6 +17,10 @@ def crud(prefix, name, list_view, detail_view=None, delete_view=None):
 urlpatterns = [
     path("infrastructure/", views.OverviewView.as_view(), name="overview"),
     path("zones/add", views.ZoneCreateView.as_view(), name="zone_add"),
+    path("zones/wizard/", views.ZoneWizardView.as_view(), name="zone_wizard"),
+    path("zones/wizard/reset", views.ZoneWizardResetView.as_view(), name="zone_wizard_reset"),
+    path("zones/wizard/launch/<uuid:job>", views.ZoneLaunchView.as_view(), name="zone_wizard_launch"),
+    path("zones/wizard/<slug:step>", views.ZoneWizardView.as_view(), name="zone_wizard_step"),
     path("zones/<uuid:uuid>/enable", views.ZoneEnableView.as_view(), name="zone_enable"),
     path("zones/<uuid:uuid>/disable", views.ZoneDisableView.as_view(), name="zone_disable"),
     path("zones/<uuid:uuid>/add-pod", views.PodAddView.as_view(), name="pod_add"),

@@ -1,12 +1,20 @@
 """Infrastructure pages: overview, lists, details and dialogs. Every
 dialog runs one registered command; the rules are the services'."""
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms import PasswordInput
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
-from cloudstack_ui.api.registry import invoke
+from cloudstack_ui.api.registry import invoke, prepare
+from cloudstack_ui.crypto import decrypt, encrypt
+from cloudstack_ui.errors import CloudStackError
+from cloudstack_ui.jobs.services import submit_job
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
-from infrastructure import forms, tables
+from infrastructure import forms, tables, wizard
 from infrastructure.lookups import find
 from infrastructure.models import Cluster, Host, ImageStore, Pod, StoragePool, Zone
 
@@ -416,3 +424,123 @@ class ImageStoreAddView(CommandFormView):
 
     def get_success_url(self, store):
         return reverse("infrastructure:zone_detail", args=[self.object.uuid])
+
+
+# The add-zone wizard ---------------------------------------------------------------------------
+
+WIZARD_SESSION_KEY = "zone_wizard"
+
+
+def load_wizard(request) -> dict:
+    """What the wizard holds; kept encrypted in the session (it has host and
+    storage secrets)."""
+    stored = request.session.get(WIZARD_SESSION_KEY)
+    return json.loads(decrypt(stored)) if stored else {}
+
+
+def save_wizard(request, data: dict) -> None:
+    request.session[WIZARD_SESSION_KEY] = encrypt(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+class ZoneWizardView(CommandPermissionMixin, TemplateView):
+    """One step per page (guide 6.3.1, 6.3.2): Next validates on the server,
+    Back keeps what was entered, the summary shows it all and launches."""
+
+    command = "launchZone"
+    template_name = "infrastructure/wizard.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.data = load_wizard(request) if request.user.is_authenticated else {}
+        self.steps = wizard.steps_for(self.data)
+        self.step = kwargs.get("step") or "type"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.step not in self.steps:
+            return redirect("infrastructure:zone_wizard_step", step=self.steps[0])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form(self, data=None):
+        return wizard.STEP_FORMS[self.step](data, initial=self.data.get(self.step), wizard=self.data)
+
+    def get_context_data(self, **kwargs):
+        kwargs.pop("step", None)
+        index = self.steps.index(self.step)
+        context = {"steps": [(s, wizard.STEP_FORMS[s].title if s != "summary" else "Summary") for s in self.steps],
+                   "step": self.step, "index": index, "previous": self.steps[index - 1] if index else None}
+        if self.step == "summary":
+            context["summary"] = [(wizard.STEP_FORMS[s].title, self.summary_of(s)) for s in self.steps[:-1]]
+            context["error"] = kwargs.pop("error", None)
+        else:
+            context["form"] = kwargs.pop("form", None) or self.form()
+        return super().get_context_data(**context, **kwargs)
+
+    def summary_of(self, step: str) -> list[tuple[str, str]]:
+        form = wizard.STEP_FORMS[step](wizard=self.data)
+        values = self.data.get(step, {})
+        shown = []
+        for name, field in form.fields.items():
+            value = values.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(field.widget, PasswordInput):
+                value = "********"
+            shown.append((field.label, value))
+        return shown
+
+    def post(self, request, *args, **kwargs):
+        if self.step == "summary":
+            return self.launch()
+        form = self.form(request.POST)
+        if "back" in request.POST:
+            self.data[self.step] = {k: v for k, v in request.POST.items() if k in form.fields}
+            save_wizard(request, self.data)
+            return redirect("infrastructure:zone_wizard_step", step=self.steps[self.steps.index(self.step) - 1])
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        self.data[self.step] = form.cleaned_data
+        save_wizard(request, self.data)
+        steps = wizard.steps_for(self.data)
+        return redirect("infrastructure:zone_wizard_step", step=steps[steps.index(self.step) + 1])
+
+    def launch(self):
+        missing = [s for s in self.steps[:-1] if s not in self.data]
+        if missing:
+            return redirect("infrastructure:zone_wizard_step", step=missing[0])
+        try:
+            command, parsed = prepare(self.request.user, "launchZone",
+                                      {"plan": json.dumps(wizard.build_plan(self.data))})
+            job = submit_job(self.request.user, command, parsed)
+        except CloudStackError as exc:
+            return self.render_to_response(self.get_context_data(error=exc.message))
+        return redirect("infrastructure:zone_wizard_launch", job=job.uuid)
+
+
+class ZoneWizardResetView(CommandPermissionMixin, TemplateView):
+    command = "launchZone"
+
+    def post(self, request, *args, **kwargs):
+        request.session.pop(WIZARD_SESSION_KEY, None)
+        return redirect("infrastructure:zone_wizard_step", step="type")
+
+
+class ZoneLaunchView(CommandPermissionMixin, TemplateView):
+    """The launch, item by item, live: the page polls its progress block
+    while the job runs (the toast arrives too, over the event socket)."""
+
+    command = "queryAsyncJobResult"
+    template_name = "infrastructure/wizard_launch.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["infrastructure/partials/launch_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        job = invoke(self.request.user, "queryAsyncJobResult", {"jobid": kwargs.pop("job")})
+        failed = next((item for item in job.progress_detail if item["status"] == "failed"), None)
+        zone = None
+        if job.status == job.Status.SUCCEEDED:
+            zone = Zone.objects.filter(uuid=job.result["zone"]["id"]).first()
+            self.request.session.pop(WIZARD_SESSION_KEY, None)
+        return super().get_context_data(job=job, items=job.progress_detail, failed=failed, zone=zone, **kwargs)

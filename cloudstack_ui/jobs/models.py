@@ -24,6 +24,8 @@ class AsyncJob(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="async_jobs")
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # Item-by-item progress of long jobs (the zone launch), as the job reports it.
+    progress_detail = models.JSONField(default=list, blank=True)
     result_code = models.PositiveIntegerField(default=0)
     result_type = models.CharField(max_length=16, default="object")
     result = models.JSONField(null=True, blank=True)

@@ -8,6 +8,7 @@ heartbeating is failed by `reconcile_stale_jobs`."""
 import json
 import logging
 import threading
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +24,23 @@ logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR_TEXT = "Internal error executing command, please contact your system administrator"
 INTERRUPTED_TEXT = "The job was interrupted: the worker running it stopped responding"
+
+_current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
+
+
+def report_progress(percent: int, detail: list | None = None) -> None:
+    """Called by a command while it runs as a job: stores its progress (and
+    item-by-item detail) on the job row at once, and pushes it to the
+    browser. Outside a job it does nothing."""
+    job_id = _current_job.get()
+    if job_id is None:
+        return
+    changes = {"progress": max(0, min(int(percent), 99))}
+    if detail is not None:
+        changes["progress_detail"] = detail
+    AsyncJob.objects.filter(pk=job_id, status=AsyncJob.Status.PENDING).update(**changes)
+    job = AsyncJob.objects.select_related("user").get(pk=job_id)
+    _publish(job, "pending", f"{job.command}: {job.progress}%")
 
 
 def submit_job(caller, command: Command, params: dict) -> AsyncJob:
@@ -60,6 +78,7 @@ def run_job(job_id: int) -> None:
     job = AsyncJob.objects.select_related("user__account__role", "user__account__domain").get(pk=job_id)
     heartbeat = _Heartbeat(job_id)
     heartbeat.start()
+    token = _current_job.set(job_id)
     try:
         command = get_command(job.command)
         result = invoke(job.user, job.command, json.loads(job.params))
@@ -73,6 +92,7 @@ def run_job(job_id: int) -> None:
         _finish(job, AsyncJob.Status.FAILED, 530, {"errorcode": 530, "errortext": INTERNAL_ERROR_TEXT})
         _publish(job, "failed", f"{job.command} failed: {INTERNAL_ERROR_TEXT}")
     finally:
+        _current_job.reset(token)
         heartbeat.stop()
 
 

@@ -1,0 +1,116 @@
+"""The add-zone wizard through Django's test client: each step validated on
+the server, Back keeps entries, Launch builds everything or nothing."""
+import pytest
+
+from accounts.models import User
+from infrastructure.models import Cluster, Host, ImageStore, Pod, SimulatedMachine, StoragePool, Zone
+from network.models import PhysicalNetwork, TrafficType, VlanIpRange
+from tests.conftest import logged_in_client
+
+pytestmark = pytest.mark.django_db
+
+BASIC = [
+    ("type", {"networktype": "Basic"}),
+    ("zone", {"name": "basic-zone", "dns1": "8.8.8.8", "internaldns1": "10.0.0.2", "hypervisor": "Simulator",
+              "networkoffering": "DefaultSharedNetworkOfferingWithSGService", "ispublic": "on"}),
+    ("network", {"name": "Physical Network 1", "isolationmethods": "VLAN", "management_label": "cloudbr0",
+                 "guest_label": "cloudbr1"}),
+    ("pod", {"name": "pod1", "gateway": "192.168.50.1", "netmask": "255.255.255.0", "startip": "192.168.50.10",
+             "endip": "192.168.50.20"}),
+    ("guest", {"gateway": "192.168.50.1", "netmask": "255.255.255.0", "startip": "192.168.50.100",
+               "endip": "192.168.50.200"}),
+    ("cluster", {"name": "cluster1"}),
+    ("host", {"hostname": "wizard-host", "username": "root", "password": "secret-pw"}),
+    ("primary", {"name": "primary1", "protocol": "NetworkFilesystem", "server": "10.0.0.5", "path": "/export/primary"}),
+    ("secondary", {"kind": "nfs", "server": "10.0.0.5", "path": "/export/secondary"}),
+]
+
+
+@pytest.fixture
+def admin(root_admin):
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    return logged_in_client(root_admin)
+
+
+def walk(client, steps):
+    for step, data in steps:
+        response = client.post(f"/client/zones/wizard/{step}", data)
+        assert response.status_code == 302, (step, response.content.decode()[:3000])
+    return response
+
+
+def test_basic_zone_through_the_wizard(admin):
+    last = walk(admin, BASIC)
+    assert last["Location"].endswith("/summary")
+    summary = admin.get("/client/zones/wizard/summary").content.decode()
+    assert "basic-zone" in summary and "192.168.50.100" in summary and "secret-pw" not in summary
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert launched.status_code == 302
+    progress = admin.get(launched["Location"]).content.decode()
+    assert "Zone <strong>basic-zone</strong> is ready" in progress and "Enable zone" in progress
+
+    zone = Zone.objects.get(name="basic-zone")
+    assert zone.network_type == "Basic" and zone.security_groups_enabled and zone.allocation_state == "Disabled"
+    assert set(TrafficType.objects.values_list("traffic_type", flat=True)) == {"Management", "Guest"}
+    assert PhysicalNetwork.objects.get().state == "Enabled"
+    guest = VlanIpRange.objects.get()
+    assert guest.pod.name == "pod1" and not guest.for_virtual_network
+    host = Host.objects.get()
+    assert host.name == "wizard-host" and host.password == "secret-pw"
+    assert StoragePool.objects.get().url == "nfs://10.0.0.5/export/primary"
+    assert ImageStore.objects.get().url == "nfs://10.0.0.5/export/secondary"
+
+
+def test_each_step_is_validated_and_back_keeps_entries(admin):
+    walk(admin, BASIC[:3])
+    bad_pod = admin.post("/client/zones/wizard/pod", {"name": "pod1", "gateway": "192.168.50.15",
+                                                      "netmask": "255.255.255.0", "startip": "192.168.50.10",
+                                                      "endip": "192.168.50.20"})
+    assert bad_pod.status_code == 200 and "must not be inside the range" in bad_pod.content.decode()
+    walk(admin, [BASIC[3]])
+    overlapping = admin.post("/client/zones/wizard/guest", {"gateway": "192.168.50.1", "netmask": "255.255.255.0",
+                                                            "startip": "192.168.50.15", "endip": "192.168.50.30"})
+    assert "reserved system range 192.168.50.10-192.168.50.20" in overlapping.content.decode()
+    back = admin.post("/client/zones/wizard/guest", {"gateway": "192.168.50.1", "startip": "192.168.50.99",
+                                                     "back": ""})
+    assert back["Location"].endswith("/pod")
+    assert 'value="192.168.50.99"' in admin.get("/client/zones/wizard/guest").content.decode()
+    assert not Zone.objects.exists()
+
+
+def test_a_failed_launch_leaves_nothing_and_a_fixed_one_succeeds(admin):
+    SimulatedMachine.objects.create(name="refusing", refuse_connection=True)
+    walk(admin, BASIC[:6] + [("host", {"hostname": "refusing", "username": "root", "password": "x"})] + BASIC[7:])
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    failed = admin.get(launched["Location"]).content.decode()
+    assert "The launch failed at <strong>Host</strong>" in failed and "connection refused" in failed
+    assert "/client/zones/wizard/host" in failed
+    for model in (Zone, PhysicalNetwork, TrafficType, Pod, VlanIpRange, Cluster, Host, StoragePool, ImageStore):
+        assert not model.objects.exists(), model
+
+    walk(admin, [("host", {"hostname": "healthy", "username": "root", "password": "x"})] + BASIC[7:])
+    relaunched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert "is ready" in admin.get(relaunched["Location"]).content.decode()
+    assert Host.objects.get().name == "healthy" and Zone.objects.count() == 1
+
+
+def test_advanced_zone_steps_include_public_ranges_and_vlans(admin):
+    steps = [("type", {"networktype": "Advanced"}),
+             ("zone", {"name": "adv", "dns1": "8.8.8.8", "internaldns1": "10.0.0.2", "hypervisor": "Simulator",
+                       "guestcidraddress": "10.1.1.0/24", "ispublic": "on"}),
+             ("network", {"name": "pn", "isolationmethods": "VLAN", "management_label": "cloudbr0",
+                          "public_label": "cloudbr1", "guest_label": "cloudbr1"}),
+             ("public", {"gateway": "203.0.113.1", "netmask": "255.255.255.0", "vlan": "100",
+                         "startip": "203.0.113.10", "endip": "203.0.113.50"}),
+             ("pod", {"name": "pod1", "gateway": "192.168.60.1", "netmask": "/24", "startip": "192.168.60.10",
+                      "endip": "192.168.60.20"}),
+             ("guest", {"vlanstart": "500", "vlanend": "599"})] + BASIC[5:]
+    walk(admin, steps)
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert "is ready" in admin.get(launched["Location"]).content.decode()
+    zone = Zone.objects.get(name="adv")
+    assert zone.network_type == "Advanced" and zone.guest_cidr == "10.1.1.0/24"
+    assert PhysicalNetwork.objects.get().vlan == "500-599"
+    public = VlanIpRange.objects.get()
+    assert public.for_virtual_network and public.vlan == "100"
+    assert TrafficType.objects.filter(traffic_type="Public").exists()
