@@ -91,3 +91,26 @@ def product_server():
     yield f"http://127.0.0.1:{port}"
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker on this test database, for journeys whose jobs
+    must run while the browser watches."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import subprocess_env
+
+    with django_db_blocker.unblock():
+        env = subprocess_env(JOB_HEARTBEAT_SECONDS="1")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cloudstack_ui", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-mingle", "--without-gossip", "--without-heartbeat"],
+        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(20)
