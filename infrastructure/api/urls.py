@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 from infrastructure.api import views
 
 router = SimpleRouter()
+router.register("regions", views.RegionViewSet, basename="regions")
 router.register("zones", views.ZoneViewSet, basename="zones")
 router.register("pods", views.PodViewSet, basename="pods")
 router.register("clusters", views.ClusterViewSet, basename="clusters")

@@ -8,6 +8,7 @@ from infrastructure.api.serializers import (
     HypervisorCapabilitySerializer,
     ImageStoreSerializer,
     PodSerializer,
+    RegionSerializer,
     StoragePoolSerializer,
     ZoneSerializer,
 )
@@ -71,3 +72,12 @@ class HypervisorCapabilityViewSet(CommandViewSet):
     commands = {"list": "listHypervisorCapabilities", "retrieve": "listHypervisorCapabilities",
                 "partial_update": "updateHypervisorCapabilities"}
     serializer_class = HypervisorCapabilitySerializer
+
+
+class RegionViewSet(CommandViewSet):
+    """Regions keep CloudStack's integer ids (guide 6.2)."""
+
+    commands = {"list": "listRegions", "retrieve": "listRegions", "create": "addRegion",
+                "partial_update": "updateRegion", "destroy": "removeRegion"}
+    serializer_class = RegionSerializer
+    lookup_value_regex = "[0-9]+"

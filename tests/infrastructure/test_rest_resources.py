@@ -38,3 +38,16 @@ def test_a_zone_through_rest(root_admin, tenancy):
     assert patched.json()["allocationstate"] == "Enabled"
     assert logged_in_client(tenancy["comp1_admin"]).get("/api/v1/hosts/").status_code == 403
     assert Host.objects.get().resource_state == "Maintenance"
+
+
+def test_regions_through_rest(root_admin):
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    api = logged_in_client(root_admin)
+    assert api.get("/api/v1/regions/1/").json()["name"] == "Local"
+    created = api.post("/api/v1/regions/", {"id": 2, "name": "West", "endpoint": "http://10.0.0.5:8080/client"},
+                       content_type="application/json")
+    assert created.status_code == 201 and created.json()["id"] == 2
+    renamed = api.patch("/api/v1/regions/2/", {"name": "Western"}, content_type="application/json")
+    assert renamed.json()["name"] == "Western"
+    assert api.delete("/api/v1/regions/1/").status_code == 400
+    assert api.delete("/api/v1/regions/2/").status_code == 204
