@@ -9,4 +9,5 @@ urlpatterns = [
     path("client/", include("accounts.urls")),
     path("client/", include("infrastructure.urls")),
     path("client/", include("network.urls")),
+    path("client/", include("cloudstack_ui.config.urls")),
 ]
