@@ -4,6 +4,7 @@ from what was entered. The plan is a list of commands; the wizard can do
 nothing the API cannot."""
 from django import forms
 
+from accounts.models import Domain
 from accounts.services.validation import clean_network_domain
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import Hypervisor, Zone
@@ -66,9 +67,18 @@ class ZoneStep(StepForm):
     guestcidraddress = forms.CharField(label="Guest CIDR (Advanced)", required=False, initial="10.1.1.0/24")
     networkdomain = forms.CharField(label="Network domain", required=False)
     ispublic = forms.BooleanField(label="Public: available to all users", required=False, initial=True)
+    domainid = forms.ChoiceField(label="Dedicated to domain (when not public)", required=False,
+                                 help_text="Only users of this domain and its subdomains may use the zone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domainid"].choices = [("", "—")] + [
+            (str(d.uuid), d.full_path) for d in Domain.objects.order_by("path")]
 
     def clean(self):
         data = super().clean()
+        if not data.get("ispublic") and not data.get("domainid"):
+            self.add_error("domainid", "Choose the domain of a zone that is not public.")
         if Zone.objects.filter(name__iexact=data.get("name", "")).exists():
             self.add_error("name", f"A zone named {data['name']} already exists.")
         for field in ("dns1", "dns2", "internaldns1", "internaldns2"):
@@ -305,7 +315,8 @@ def build_plan(wizard: dict) -> list[dict]:
     label_param = {"KVM": "kvmnetworklabel", "XenServer": "xennetworklabel", "VMware": "vmwarenetworklabel"}
     zone_params = {"name": zone["name"], "networktype": kind, "dns1": zone["dns1"], "dns2": zone.get("dns2"),
                    "internaldns1": zone["internaldns1"], "internaldns2": zone.get("internaldns2"),
-                   "hypervisor": hypervisor, "domain": zone.get("networkdomain")}
+                   "hypervisor": hypervisor, "domain": zone.get("networkdomain"),
+                   "domainid": None if zone.get("ispublic") else zone.get("domainid")}
     if kind == "Advanced":
         zone_params["guestcidraddress"] = zone.get("guestcidraddress")
     else:

@@ -114,3 +114,15 @@ def test_advanced_zone_steps_include_public_ranges_and_vlans(admin):
     public = VlanIpRange.objects.get()
     assert public.for_virtual_network and public.vlan == "100"
     assert TrafficType.objects.filter(traffic_type="Public").exists()
+
+
+def test_a_zone_dedicated_to_a_domain(admin, tenancy):
+    zone_step = dict(BASIC[1][1], name="dedicated")
+    del zone_step["ispublic"]
+    walk(admin, BASIC[:1])
+    refused = admin.post("/client/zones/wizard/zone", zone_step)
+    assert "Choose the domain" in refused.content.decode()
+    walk(admin, [("zone", dict(zone_step, domainid=str(tenancy["comp1"].uuid)))] + BASIC[2:])
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert "is ready" in admin.get(launched["Location"]).content.decode()
+    assert Zone.objects.get(name="dedicated").domain == tenancy["comp1"]
