@@ -83,3 +83,10 @@ def test_dialogs_change_states(admin, built):
     assert built["cluster"].managed_state == "Unmanaged"
     created = admin.post(f"/client/clusters/{built['cluster'].uuid}/add-host", {"url": "simulator://h2", "username": "root"})
     assert "unmanaged" in created.content.decode()
+
+
+def test_dashboard_panel(admin, root_admin, tenancy):
+    assert "/client/zones/wizard/" in admin.get("/client/").content.decode()
+    zones.create_zone(root_admin, name="z9", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    assert "Zones (0 enabled)" in admin.get("/client/").content.decode()
+    assert "Zones (" not in logged_in_client(tenancy["comp1_admin"]).get("/client/").content.decode()
