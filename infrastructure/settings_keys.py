@@ -1,6 +1,6 @@
 """Global settings the guide names (ch. 7 and elsewhere) and those the
 schedules and allocators of later issues read."""
-from cloudstack_ui.config.keys import ConfigKey, declare
+from cloudstack_ui.config.keys import ConfigKey, declare, declare_scope
 
 MANAGEMENT_NETWORK_CIDR = declare(ConfigKey(
     "management.network.cidr", "Advanced", "cidr", "",
@@ -49,3 +49,19 @@ MEM_OVERPROVISIONING = declare(ConfigKey(
 STORAGE_OVERPROVISIONING = declare(ConfigKey(
     "storage.overprovisioning.factor", "Storage", "float", "2.0",
     "Primary storage capacity is multiplied by this when allocating thin volumes", min_value=1, scope="zone"))
+
+
+def _zone(uuid):
+    from infrastructure.models import Zone
+
+    return Zone.objects.filter(uuid=uuid).first()
+
+
+def _cluster(uuid):
+    from infrastructure.models import Cluster
+
+    return Cluster.objects.filter(uuid=uuid).first()
+
+
+declare_scope("zone", _zone)
+declare_scope("cluster", _cluster)

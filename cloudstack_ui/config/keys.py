@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import models
+
 from cloudstack_ui.errors import InvalidParameter
 
 _keys: dict[str, ConfigKey] = {}
@@ -82,9 +84,30 @@ def all_keys() -> list[ConfigKey]:
     return sorted(_keys.values(), key=lambda k: k.name)
 
 
-def get_value(key: ConfigKey):
-    """The operator's value of `key`, else its default, typed."""
+_scope_resolvers: dict = {}
+
+
+def declare_scope(scope: str, resolve) -> None:
+    """An app names a scope ("zone") and how to find its object by UUID
+    (None when there is none), so settings can be set per object."""
+    _scope_resolvers[scope] = resolve
+
+
+def resolve_scope(scope: str, uuid):
+    """The object of a scope, or InvalidParameter naming the id parameter."""
+    found = _scope_resolvers[scope](uuid) if scope in _scope_resolvers else None
+    if found is None:
+        raise InvalidParameter(f"{scope}id: no {scope} has the id {uuid}", field=f"{scope}id")
+    return found
+
+
+def get_value(key: ConfigKey, scope_uuid=None):
+    """The value of `key` for one object of its scope when that object has
+    one, else the global value, else the declared default; typed."""
     from cloudstack_ui.config.models import ConfigurationValue
 
-    row = ConfigurationValue.objects.filter(name=key.name).values_list("value", flat=True).first()
-    return key.parse(row if row is not None else key.default)
+    rows = dict(ConfigurationValue.objects.filter(name=key.name).filter(
+        models.Q(scope_uuid__isnull=True) | models.Q(scope_uuid=scope_uuid)).values_list("scope_uuid", "value"))
+    if scope_uuid is not None and scope_uuid in rows:
+        return key.parse(rows[scope_uuid])
+    return key.parse(rows[None] if None in rows else key.default)

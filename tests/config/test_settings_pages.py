@@ -57,3 +57,29 @@ def test_hypervisor_capabilities(admin):
     refused = admin.post(f"/client/settings/hypervisors/{kvm.uuid}/edit", {"maxguestslimit": 0,
                                                                            "maxdatavolumeslimit": 24})
     assert refused.status_code == 200 and "greater than or equal to 1" in refused.content.decode()
+
+
+def test_settings_per_zone_cluster_and_account(root_admin, tenancy):
+    from cloudstack_ui.config.keys import get_key
+    from cloudstack_ui.config.services import update_setting
+    from cloudstack_ui.errors import InvalidParameter
+    from infrastructure.services import clusters, pods, zones
+
+    zone = zones.create_zone(root_admin, name="z", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    pod = pods.create_pod(root_admin, zone, name="p", gateway="10.9.0.1", netmask="/24", start_ip="10.9.0.2")
+    cluster = clusters.add_cluster(root_admin, pod, name="c", hypervisor="Simulator")
+    cpu = get_key("cpu.overprovisioning.factor")
+    update_setting(root_admin, "cpu.overprovisioning.factor", "2.5", scope="cluster", scope_uuid=cluster.uuid)
+    assert get_value(cpu, cluster.uuid) == 2.5 and get_value(cpu) == 1.0
+    with pytest.raises(InvalidParameter, match="set cluster-wide, not per zone"):
+        update_setting(root_admin, "cpu.overprovisioning.factor", "3", scope="zone", scope_uuid=zone.uuid)
+    with pytest.raises(InvalidParameter) as unknown:
+        update_setting(root_admin, "use.local.storage", "true", scope="zone",
+                       scope_uuid="7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    assert unknown.value.field == "zoneid"
+    account = tenancy["comp1_user"].account
+    update_setting(root_admin, "max.account.vpcs", "5", scope="account", scope_uuid=account.uuid)
+    assert get_value(get_key("max.account.vpcs"), account.uuid) == 5
+    assert get_value(get_key("max.account.vpcs"), tenancy["sales_user"].account.uuid) == 20
+    update_setting(root_admin, "cpu.overprovisioning.factor", "", scope="cluster", scope_uuid=cluster.uuid)
+    assert get_value(cpu, cluster.uuid) == 1.0
