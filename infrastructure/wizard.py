@@ -189,6 +189,23 @@ class GuestStep(StepForm):
         return data
 
 
+class StorageStep(StepForm):
+    title = "Storage traffic"
+    help = "The pod's addresses on the storage network, which carries storage traffic apart from management."
+    gateway = forms.CharField(label="Gateway")
+    netmask = forms.CharField(label="Netmask")
+    vlan = forms.CharField(label="VLAN", required=False, help_text="Empty for untagged")
+    startip = forms.CharField(label="Start IP")
+    endip = forms.CharField(label="End IP", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            self.check(lambda: check_range(gateway=data["gateway"], netmask=data["netmask"], start=data["startip"],
+                                           end=data.get("endip")), "startip", "endip", "gateway", "netmask")
+        return data
+
+
 class ClusterStep(StepForm):
     title = "Cluster"
     help = "Hosts of a cluster share hardware, hypervisor, subnet and primary storage."
@@ -297,14 +314,15 @@ def image_store_url(data: dict) -> str:
 
 
 STEP_FORMS = {"type": TypeStep, "zone": ZoneStep, "network": NetworkStep, "public": PublicStep, "pod": PodStep,
-              "guest": GuestStep, "cluster": ClusterStep, "host": HostStep, "primary": PrimaryStep,
+              "guest": GuestStep, "storage": StorageStep, "cluster": ClusterStep, "host": HostStep, "primary": PrimaryStep,
               "secondary": SecondaryStep}
 
 
 def steps_for(wizard: dict) -> list[str]:
     advanced = wizard.get("type", {}).get("networktype") == "Advanced"
-    steps = ["type", "zone", "network"] + (["public"] if advanced else [])
-    return steps + ["pod", "guest", "cluster", "host", "primary", "secondary", "summary"]
+    storage = bool(wizard.get("network", {}).get("storage_label"))
+    steps = ["type", "zone", "network"] + (["public"] if advanced else []) + ["pod", "guest"]
+    return steps + (["storage"] if storage else []) + ["cluster", "host", "primary", "secondary", "summary"]
 
 
 def build_plan(wizard: dict) -> list[dict]:
@@ -312,7 +330,9 @@ def build_plan(wizard: dict) -> list[dict]:
     kind = wizard["type"]["networktype"]
     zone, net, pod, guest = wizard["zone"], wizard["network"], wizard["pod"], wizard["guest"]
     hypervisor = zone["hypervisor"]
-    label_param = {"KVM": "kvmnetworklabel", "XenServer": "xennetworklabel", "VMware": "vmwarenetworklabel"}
+    # The Simulator stands in for KVM hosts, so its labels are KVM's bridges.
+    label_param = {"KVM": "kvmnetworklabel", "XenServer": "xennetworklabel", "VMware": "vmwarenetworklabel",
+                   "Simulator": "kvmnetworklabel"}
     zone_params = {"name": zone["name"], "networktype": kind, "dns1": zone["dns1"], "dns2": zone.get("dns2"),
                    "internaldns1": zone["internaldns1"], "internaldns2": zone.get("internaldns2"),
                    "hypervisor": hypervisor, "domain": zone.get("networkdomain"),
@@ -353,6 +373,11 @@ def build_plan(wizard: dict) -> list[dict]:
                          {"zoneid": "$zone", "podid": "$pod", "physicalnetworkid": "$physnet",
                           "forvirtualnetwork": False, "gateway": guest["gateway"], "netmask": guest["netmask"],
                           "startip": guest["startip"], "endip": guest.get("endip")}))
+    if net.get("storage_label"):
+        storage = wizard["storage"]
+        plan.append(item("storage", "Storage IP range", "storage", "createStorageNetworkIpRange",
+                         {"podid": "$pod", "gateway": storage["gateway"], "netmask": storage["netmask"],
+                          "vlan": storage.get("vlan"), "startip": storage["startip"], "endip": storage.get("endip")}))
     host = wizard["host"]
     plan += [
         item("cluster", "Cluster", "cluster", "addCluster",

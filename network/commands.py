@@ -2,8 +2,13 @@
 from cloudstack_ui.api.registry import ROLE_ADMIN, Command, Param, register
 from infrastructure.lookups import find, find_optional
 from infrastructure.models import Pod, Zone
-from network.api.serializers import PhysicalNetworkSerializer, TrafficTypeSerializer, VlanIpRangeSerializer
-from network.models import PhysicalNetwork, TrafficType, VlanIpRange
+from network.api.serializers import (
+    PhysicalNetworkSerializer,
+    StorageNetworkIpRangeSerializer,
+    TrafficTypeSerializer,
+    VlanIpRangeSerializer,
+)
+from network.models import PhysicalNetwork, StorageNetworkIpRange, TrafficType, VlanIpRange
 from network.services import ip_ranges, physical_networks
 
 ADMIN = (ROLE_ADMIN,)
@@ -184,6 +189,59 @@ class ListVlanIpRanges(Command):
         for param, lookup in (("id", "uuid"), ("zoneid", "zone__uuid"), ("podid", "pod__uuid"),
                               ("physicalnetworkid", "physical_network__uuid"),
                               ("forvirtualnetwork", "for_virtual_network"), ("vlan", "vlan")):
+            if param in p:
+                ranges = ranges.filter(**{lookup: p[param]})
+        return ranges
+
+
+@register
+class CreateStorageNetworkIpRange(Command):
+    name = "createStorageNetworkIpRange"
+    description = "Adds a pod's addresses on the storage network"
+    authorized = ADMIN
+    response_name = "storagenetworkiprange"
+    serializer = StorageNetworkIpRangeSerializer
+    params = (
+        Param("podid", "uuid", required=True, description="the range's pod"),
+        Param("gateway", required=True, description="the storage network's gateway"),
+        Param("netmask", required=True, description="the storage network's netmask"),
+        Param("startip", required=True, description="the first IP"),
+        Param("endip", description="the last IP; the subnet's last usable if omitted"),
+        Param("vlan", description="VLAN id, or untagged"),
+    )
+
+    def execute(self, caller, **p):
+        return ip_ranges.create_storage_ip_range(caller, find(Pod, p["podid"], "podid"), gateway=p["gateway"],
+                                                 netmask=p["netmask"], start_ip=p["startip"], end_ip=p.get("endip"),
+                                                 vlan=p.get("vlan"))
+
+
+@register
+class DeleteStorageNetworkIpRange(Command):
+    name = "deleteStorageNetworkIpRange"
+    description = "Deletes a storage network IP range"
+    authorized = ADMIN
+    params = (Param("id", "uuid", required=True, description="the range's id"),)
+
+    def execute(self, caller, **p):
+        ip_ranges.delete_storage_ip_range(caller, find(StorageNetworkIpRange, p["id"], "id"))
+        return SUCCESS
+
+
+@register
+class ListStorageNetworkIpRange(Command):
+    name = "listStorageNetworkIpRange"
+    description = "Lists storage network IP ranges"
+    authorized = ADMIN
+    response_name = "storagenetworkiprange"
+    serializer = StorageNetworkIpRangeSerializer
+    params = (Param("id", "uuid", description="the range's id"),
+              Param("zoneid", "uuid", description="the ranges of this zone"),
+              Param("podid", "uuid", description="the ranges of this pod"))
+
+    def execute(self, caller, **p):
+        ranges = StorageNetworkIpRange.objects.select_related("zone", "pod")
+        for param, lookup in (("id", "uuid"), ("zoneid", "zone__uuid"), ("podid", "pod__uuid")):
             if param in p:
                 ranges = ranges.filter(**{lookup: p[param]})
         return ranges

@@ -81,3 +81,24 @@ class VlanIpRange(models.Model):
 
     def __str__(self):
         return f"{self.start_ip}-{self.end_ip}"
+
+
+class StorageNetworkIpRange(models.Model):
+    """Addresses of a pod on the storage network, when storage traffic has a
+    physical network of its own (guide 2.8)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="storage_ip_ranges")
+    pod = models.ForeignKey(Pod, on_delete=models.PROTECT, related_name="storage_ip_ranges")
+    vlan = models.CharField(max_length=32, default="untagged")
+    gateway = models.GenericIPAddressField(protocol="IPv4")
+    netmask = models.GenericIPAddressField(protocol="IPv4")
+    start_ip = models.GenericIPAddressField(protocol="IPv4")
+    end_ip = models.GenericIPAddressField(protocol="IPv4")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["zone__name", "start_ip"]
+
+    def __str__(self):
+        return f"{self.start_ip}-{self.end_ip}"

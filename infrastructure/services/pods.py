@@ -23,7 +23,7 @@ def _validate(zone: Zone, *, name, gateway, netmask, start_ip, end_ip, exclude=N
         if pod_network(other).overlaps(network):
             raise InvalidParameter(f"netmask: the pod subnet {network} overlaps the subnet {pod_network(other)} of "
                                    f"pod {other.name}", field="netmask")
-    for other in zone.vlan_ip_ranges.all():
+    for other in [*zone.vlan_ip_ranges.all(), *zone.storage_ip_ranges.all()]:
         if overlaps(start, end, other.start_ip, other.end_ip):
             raise InvalidParameter(f"startip: the reserved range {start}-{end} overlaps the IP range "
                                    f"{other.start_ip}-{other.end_ip}", field="startip")
@@ -66,6 +66,6 @@ def update_pod(caller, pod: Pod, *, name=None, gateway=None, netmask=None, start
 def delete_pod(caller, pod: Pod) -> None:
     ensure_root_admin(caller)
     pod = locked(Pod, pod)
-    if pod.clusters.exists() or pod.vlan_ip_ranges.exists():
+    if pod.clusters.exists() or pod.vlan_ip_ranges.exists() or pod.storage_ip_ranges.exists():
         raise ResourceInUse(f"id: pod {pod.name} still has clusters or IP ranges; delete them first", field="id")
     pod.delete()

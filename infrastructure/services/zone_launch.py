@@ -21,6 +21,7 @@ UNDO = {
     "createPhysicalNetwork": ("deletePhysicalNetwork", {}),
     "createPod": ("deletePod", {}),
     "createVlanIpRange": ("deleteVlanIpRange", {}),
+    "createStorageNetworkIpRange": ("deleteStorageNetworkIpRange", {}),
     "addCluster": ("deleteCluster", {}),
     "addHost": ("deleteHost", {"forced": True}),
     "createStoragePool": ("deleteStoragePool", {}),

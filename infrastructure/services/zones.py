@@ -98,7 +98,7 @@ def delete_zone(caller, zone: Zone) -> None:
     zone = locked(Zone, zone)
     for related, what in (("pods", "pods"), ("physical_networks", "physical networks"),
                           ("image_stores", "secondary storage"), ("storage_pools", "primary storage"),
-                          ("vlan_ip_ranges", "IP ranges")):
+                          ("vlan_ip_ranges", "IP ranges"), ("storage_ip_ranges", "storage IP ranges")):
         if getattr(zone, related).exists():
             raise ResourceInUse(f"id: zone {zone.name} still has {what}; delete them first", field="id")
     zone.delete()

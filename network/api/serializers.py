@@ -36,3 +36,14 @@ class VlanIpRangeSerializer(serializers.Serializer):
     netmask = serializers.CharField(read_only=True)
     startip = serializers.CharField(source="start_ip", read_only=True)
     endip = serializers.CharField(source="end_ip", read_only=True)
+
+
+class StorageNetworkIpRangeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    zoneid = serializers.UUIDField(source="zone.uuid", read_only=True)
+    podid = serializers.UUIDField(source="pod.uuid", read_only=True)
+    vlan = serializers.CharField(read_only=True)
+    gateway = serializers.CharField(read_only=True)
+    netmask = serializers.CharField(read_only=True)
+    startip = serializers.CharField(source="start_ip", read_only=True)
+    endip = serializers.CharField(source="end_ip", read_only=True)

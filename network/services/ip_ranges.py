@@ -7,7 +7,7 @@ from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import Pod, Zone
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.addressing import check_range, netmask_text, overlaps, parse_vlan_id
-from network.models import PhysicalNetwork, VlanIpRange
+from network.models import PhysicalNetwork, StorageNetworkIpRange, TrafficType, VlanIpRange
 
 
 @transaction.atomic
@@ -34,7 +34,7 @@ def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, star
         raise InvalidParameter(f"physicalnetworkid: physical network {physical_network.name} is not in zone "
                                f"{zone.name}", field="physicalnetworkid")
     network, gateway_ip, start, end = check_range(gateway=gateway, netmask=netmask, start=start_ip, end=end_ip)
-    for other in zone.vlan_ip_ranges.all():
+    for other in [*zone.vlan_ip_ranges.all(), *zone.storage_ip_ranges.all()]:
         if overlaps(start, end, other.start_ip, other.end_ip):
             raise InvalidParameter(f"startip: {start}-{end} overlaps the IP range {other.start_ip}-{other.end_ip}",
                                    field="startip")
@@ -55,3 +55,35 @@ def delete_vlan_ip_range(caller, ip_range: VlanIpRange) -> None:
     ensure_root_admin(caller)
     locked(VlanIpRange, ip_range).delete()
 
+
+
+@transaction.atomic
+def create_storage_ip_range(caller, pod: Pod, *, gateway: str, netmask: str, start_ip: str, end_ip: str | None = None,
+                            vlan: str | None = None) -> StorageNetworkIpRange:
+    """A pod's storage-network addresses; they overlap no other range of the
+    zone, public, guest, reserved or storage."""
+    ensure_root_admin(caller)
+    zone = locked(Zone, pod.zone)
+    if not TrafficType.objects.filter(physical_network__zone=zone, traffic_type=TrafficType.Kind.STORAGE).exists():
+        raise InvalidParameter(f"podid: zone {zone.name} carries no storage traffic apart; add the Storage traffic "
+                               f"type to a physical network first", field="podid")
+    network, gateway_ip, start, end = check_range(gateway=gateway, netmask=netmask, start=start_ip, end=end_ip)
+    others = [*zone.vlan_ip_ranges.all(), *zone.storage_ip_ranges.all()]
+    for other in others:
+        if overlaps(start, end, other.start_ip, other.end_ip):
+            raise InvalidParameter(f"startip: {start}-{end} overlaps the IP range {other.start_ip}-{other.end_ip}",
+                                   field="startip")
+    for other_pod in zone.pods.all():
+        if overlaps(start, end, other_pod.start_ip, other_pod.end_ip):
+            raise InvalidParameter(f"startip: {start}-{end} overlaps the reserved system range of pod "
+                                   f"{other_pod.name}", field="startip")
+    return StorageNetworkIpRange.objects.create(
+        zone=zone, pod=pod, vlan=parse_vlan_id(vlan), gateway=str(gateway_ip),
+        netmask=netmask_text(network.prefixlen), start_ip=str(start), end_ip=str(end),
+    )
+
+
+@transaction.atomic
+def delete_storage_ip_range(caller, ip_range: StorageNetworkIpRange) -> None:
+    ensure_root_admin(caller)
+    locked(StorageNetworkIpRange, ip_range).delete()

@@ -126,3 +126,20 @@ def test_a_zone_dedicated_to_a_domain(admin, tenancy):
     launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
     assert "is ready" in admin.get(launched["Location"]).content.decode()
     assert Zone.objects.get(name="dedicated").domain == tenancy["comp1"]
+
+
+def test_storage_traffic_gets_its_step_and_range(admin):
+    from network.models import StorageNetworkIpRange
+
+    network = dict(BASIC[2][1], storage_label="cloudbr2")
+    after_guest = walk(admin, BASIC[:2] + [("network", network)] + BASIC[3:5])
+    assert after_guest["Location"].endswith("/storage")
+    bad = admin.post("/client/zones/wizard/storage", {"gateway": "172.16.0.1", "netmask": "/24",
+                                                      "startip": "172.16.1.10"})
+    assert "outside the subnet" in bad.content.decode()
+    walk(admin, [("storage", {"gateway": "172.16.0.1", "netmask": "/24", "startip": "172.16.0.10",
+                              "endip": "172.16.0.50"})] + BASIC[5:])
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert "is ready" in admin.get(launched["Location"]).content.decode()
+    assert StorageNetworkIpRange.objects.get().start_ip == "172.16.0.10"
+    assert TrafficType.objects.filter(traffic_type="Storage", kvm_label="cloudbr2").exists()
