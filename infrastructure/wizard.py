@@ -96,6 +96,14 @@ class ZoneStep(StepForm):
         return data
 
 
+NETWORK_CHOICES = [("1", "the first physical network"), ("2", "the second physical network")]
+TRAFFIC_FIELDS = ("management", "public", "guest", "storage")
+
+
+def carrier_field(traffic_type: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=f"{traffic_type} traffic on", choices=NETWORK_CHOICES, initial="1", required=False)
+
+
 class NetworkStep(StepForm):
     title = "Physical network"
     help = ("The traffic labels name, on each host, the bridge (KVM), network (XenServer) or port group (VMware) "
@@ -103,10 +111,30 @@ class NetworkStep(StepForm):
     name = forms.CharField(label="Physical network name", initial="Physical Network 1")
     isolationmethods = forms.ChoiceField(label="Isolation method", choices=[("VLAN", "VLAN"), ("L3", "L3")],
                                          initial="VLAN")
+    name2 = forms.CharField(label="Second physical network (Advanced, optional)", required=False,
+                            help_text="Name it to carry some traffic on a second physical network")
     management_label = forms.CharField(label="Management traffic label", required=False, initial="cloudbr0")
+    management_network = carrier_field("Management")
     public_label = forms.CharField(label="Public traffic label (Advanced)", required=False, initial="cloudbr1")
+    public_network = carrier_field("Public")
     guest_label = forms.CharField(label="Guest traffic label", required=False, initial="cloudbr1")
+    guest_network = carrier_field("Guest")
     storage_label = forms.CharField(label="Storage traffic label (optional)", required=False)
+    storage_network = carrier_field("Storage")
+
+    def clean(self):
+        data = super().clean()
+        uses_second = [t for t in TRAFFIC_FIELDS if data.get(f"{t}_network") == "2"]
+        if self.network_type == "Basic" and data.get("name2"):
+            self.add_error("name2", "A Basic zone has one physical network.")
+        elif uses_second and not data.get("name2"):
+            self.add_error("name2", "Name the second physical network, which carries "
+                                    f"{', '.join(uses_second)} traffic.")
+        elif data.get("name2") and not uses_second:
+            self.add_error("name2", "Put at least one traffic type on the second physical network.")
+        elif data.get("name2") and data["name2"].strip().lower() == data.get("name", "").strip().lower():
+            self.add_error("name2", "The two physical networks need different names.")
+        return data
 
 
 class PublicStep(StepForm):
@@ -341,28 +369,39 @@ def build_plan(wizard: dict) -> list[dict]:
         zone_params["guestcidraddress"] = zone.get("guestcidraddress")
     else:
         zone_params["securitygroupenabled"] = zone.get("networkoffering") != "DefaultSharedNetworkOffering"
-    plan = [item("zone", "Zone", "zone", "createZone", zone_params),
-            item("physnet", "Physical network", "network", "createPhysicalNetwork",
-                 {"zoneid": "$zone", "name": net["name"], "isolationmethods": net["isolationmethods"]})]
-    traffic = [("Management", net.get("management_label")), ("Guest", net.get("guest_label"))]
+    networks = {"1": ("physnet", net["name"])}
+    if kind == "Advanced" and net.get("name2"):
+        networks["2"] = ("physnet2", net["name2"])
+    plan = [item("zone", "Zone", "zone", "createZone", zone_params)]
+    for number, (key, name) in networks.items():
+        plan.append(item(key, f"Physical network {name}", "network", "createPhysicalNetwork",
+                         {"zoneid": "$zone", "name": name, "isolationmethods": net["isolationmethods"]}))
+    traffic = [("Management", "management"), ("Guest", "guest")]
     if kind == "Advanced":
-        traffic.insert(1, ("Public", net.get("public_label")))
+        traffic.insert(1, ("Public", "public"))
     if net.get("storage_label"):
-        traffic.append(("Storage", net["storage_label"]))
-    for traffic_type, label in traffic:
-        params = {"physicalnetworkid": "$physnet", "traffictype": traffic_type}
-        if label and hypervisor in label_param:
-            params[label_param[hypervisor]] = label
+        traffic.append(("Storage", "storage"))
+    carrier = {}
+    for traffic_type, field in traffic:
+        key = networks.get(net.get(f"{field}_network", "1"), networks["1"])[0]
+        carrier[traffic_type] = key
+        params = {"physicalnetworkid": f"${key}", "traffictype": traffic_type}
+        if net.get(f"{field}_label") and hypervisor in label_param:
+            params[label_param[hypervisor]] = net[f"{field}_label"]
         plan.append(item(f"traffic-{traffic_type}", f"{traffic_type} traffic", "network", "addTrafficType", params))
     vlan = ""
     if kind == "Advanced" and guest.get("vlanstart") is not None:
         vlan = f"{guest['vlanstart']}-{guest.get('vlanend') or guest['vlanstart']}"
-    plan.append(item("physnet-enable", "Physical network enabled", "guest", "updatePhysicalNetwork",
-                     {"id": "$physnet", "state": "Enabled", **({"vlan": vlan} if vlan else {})}))
+    for key, name in networks.values():
+        params = {"id": f"${key}", "state": "Enabled"}
+        if vlan and carrier["Guest"] == key:
+            params["vlan"] = vlan
+        plan.append(item(f"{key}-enable", f"Physical network {name} enabled", "guest", "updatePhysicalNetwork",
+                         params))
     if kind == "Advanced":
         public = wizard["public"]
         plan.append(item("public", "Public IP range", "public", "createVlanIpRange",
-                         {"zoneid": "$zone", "physicalnetworkid": "$physnet", "forvirtualnetwork": True,
+                         {"zoneid": "$zone", "physicalnetworkid": f"${carrier['Public']}", "forvirtualnetwork": True,
                           "gateway": public["gateway"], "netmask": public["netmask"], "vlan": public.get("vlan"),
                           "startip": public["startip"], "endip": public.get("endip")}))
     plan.append(item("pod", "Pod", "pod", "createPod",
@@ -370,7 +409,7 @@ def build_plan(wizard: dict) -> list[dict]:
                       "startip": pod["startip"], "endip": pod.get("endip")}))
     if kind == "Basic":
         plan.append(item("guest", "Guest IP range", "guest", "createVlanIpRange",
-                         {"zoneid": "$zone", "podid": "$pod", "physicalnetworkid": "$physnet",
+                         {"zoneid": "$zone", "podid": "$pod", "physicalnetworkid": f"${carrier['Guest']}",
                           "forvirtualnetwork": False, "gateway": guest["gateway"], "netmask": guest["netmask"],
                           "startip": guest["startip"], "endip": guest.get("endip")}))
     if net.get("storage_label"):

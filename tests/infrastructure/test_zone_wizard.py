@@ -143,3 +143,28 @@ def test_storage_traffic_gets_its_step_and_range(admin):
     assert "is ready" in admin.get(launched["Location"]).content.decode()
     assert StorageNetworkIpRange.objects.get().start_ip == "172.16.0.10"
     assert TrafficType.objects.filter(traffic_type="Storage", kvm_label="cloudbr2").exists()
+
+
+def test_advanced_zone_on_two_physical_networks(admin):
+    steps = [("type", {"networktype": "Advanced"}),
+             ("zone", {"name": "two-nets", "dns1": "8.8.8.8", "internaldns1": "10.0.0.2", "hypervisor": "Simulator",
+                       "ispublic": "on"})]
+    walk(admin, steps)
+    network = {"name": "mgmt-net", "isolationmethods": "VLAN", "management_label": "cloudbr0",
+               "management_network": "1", "public_label": "cloudbr1", "public_network": "2",
+               "guest_label": "cloudbr1", "guest_network": "2", "storage_network": "1"}
+    unnamed = admin.post("/client/zones/wizard/network", network)
+    assert "Name the second physical network" in unnamed.content.decode()
+    walk(admin, [("network", dict(network, name2="data-net")),
+                 ("public", {"gateway": "203.0.113.1", "netmask": "/24", "startip": "203.0.113.10"}),
+                 ("pod", {"name": "pod1", "gateway": "192.168.70.1", "netmask": "/24", "startip": "192.168.70.10",
+                          "endip": "192.168.70.20"}),
+                 ("guest", {"vlanstart": "700", "vlanend": "799"})] + BASIC[5:])
+    launched = admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert "is ready" in admin.get(launched["Location"]).content.decode()
+    data = PhysicalNetwork.objects.get(name="data-net")
+    assert data.vlan == "700-799" and data.state == "Enabled"
+    assert set(data.traffic_types.values_list("traffic_type", flat=True)) == {"Public", "Guest"}
+    assert list(PhysicalNetwork.objects.get(name="mgmt-net").traffic_types.values_list("traffic_type", flat=True)) \
+        == ["Management"]
+    assert VlanIpRange.objects.get().physical_network == data
