@@ -373,7 +373,7 @@ def build_plan(wizard: dict) -> list[dict]:
     if kind == "Advanced" and net.get("name2"):
         networks["2"] = ("physnet2", net["name2"])
     plan = [item("zone", "Zone", "zone", "createZone", zone_params)]
-    for number, (key, name) in networks.items():
+    for key, name in networks.values():
         plan.append(item(key, f"Physical network {name}", "network", "createPhysicalNetwork",
                          {"zoneid": "$zone", "name": name, "isolationmethods": net["isolationmethods"]}))
     traffic = [("Management", "management"), ("Guest", "guest")]
