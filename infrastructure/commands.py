@@ -464,46 +464,37 @@ class DeleteHost(Command):
         return SUCCESS
 
 
+class _HostMaintenance(Command):
+    authorized = ADMIN
+    is_async = True
+    instance_type = "Host"
+    response_name = "host"
+    serializer = HostSerializer
+    params = (Param("id", "uuid", required=True, description="the host's id"),)
+    change = None
+
+    def job_instance(self, caller, params):
+        return find(Host, params["id"], "id")
+
+    def execute(self, caller, **p):
+        return type(self).change(caller, find(Host, p["id"], "id"))
+
+    def resource_url(self, result):
+        return reverse("infrastructure:host_detail", args=[result.uuid])
+
+
 @register
-class PrepareHostForMaintenance(Command):
+class PrepareHostForMaintenance(_HostMaintenance):
     name = "prepareHostForMaintenance"
     description = "Puts a host in maintenance mode"
-    authorized = ADMIN
-    is_async = True
-    instance_type = "Host"
-    response_name = "host"
-    serializer = HostSerializer
-    params = (Param("id", "uuid", required=True, description="the host's id"),)
-
-    def job_instance(self, caller, params):
-        return find(Host, params["id"], "id")
-
-    def execute(self, caller, **p):
-        return hosts.prepare_host_for_maintenance(caller, find(Host, p["id"], "id"))
-
-    def resource_url(self, result):
-        return reverse("infrastructure:host_detail", args=[result.uuid])
+    change = hosts.prepare_host_for_maintenance
 
 
 @register
-class CancelHostMaintenance(Command):
+class CancelHostMaintenance(_HostMaintenance):
     name = "cancelHostMaintenance"
     description = "Takes a host out of maintenance mode"
-    authorized = ADMIN
-    is_async = True
-    instance_type = "Host"
-    response_name = "host"
-    serializer = HostSerializer
-    params = (Param("id", "uuid", required=True, description="the host's id"),)
-
-    def job_instance(self, caller, params):
-        return find(Host, params["id"], "id")
-
-    def execute(self, caller, **p):
-        return hosts.cancel_host_maintenance(caller, find(Host, p["id"], "id"))
-
-    def resource_url(self, result):
-        return reverse("infrastructure:host_detail", args=[result.uuid])
+    change = hosts.cancel_host_maintenance
 
 
 @register

@@ -217,21 +217,9 @@ class GuestStep(StepForm):
         return data
 
 
-class StorageStep(StepForm):
+class StorageStep(PublicStep):
     title = "Storage traffic"
     help = "The pod's addresses on the storage network, which carries storage traffic apart from management."
-    gateway = forms.CharField(label="Gateway")
-    netmask = forms.CharField(label="Netmask")
-    vlan = forms.CharField(label="VLAN", required=False, help_text="Empty for untagged")
-    startip = forms.CharField(label="Start IP")
-    endip = forms.CharField(label="End IP", required=False)
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self.check(lambda: check_range(gateway=data["gateway"], netmask=data["netmask"], start=data["startip"],
-                                           end=data.get("endip")), "startip", "endip", "gateway", "netmask")
-        return data
 
 
 class ClusterStep(StepForm):

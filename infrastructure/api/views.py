@@ -32,34 +32,30 @@ class ClusterViewSet(CommandViewSet):
     serializer_class = ClusterSerializer
 
 
-class HostViewSet(CommandViewSet):
+class MaintenanceActionsMixin:
+    """POST <id>/maintenance/ and <id>/cancel-maintenance/."""
+
+    @action(detail=True, methods=["post"])
+    def maintenance(self, request, id=None):
+        return self.run_command("maintenance", {"id": id})
+
+    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
+    def cancel_maintenance(self, request, id=None):
+        return self.run_command("cancel_maintenance", {"id": id})
+
+
+class HostViewSet(MaintenanceActionsMixin, CommandViewSet):
     commands = {"list": "listHosts", "retrieve": "listHosts", "create": "addHost", "partial_update": "updateHost",
                 "destroy": "deleteHost", "maintenance": "prepareHostForMaintenance",
                 "cancel_maintenance": "cancelHostMaintenance"}
     serializer_class = HostSerializer
 
-    @action(detail=True, methods=["post"])
-    def maintenance(self, request, id=None):
-        return self.run_command("maintenance", {"id": id})
 
-    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
-    def cancel_maintenance(self, request, id=None):
-        return self.run_command("cancel_maintenance", {"id": id})
-
-
-class StoragePoolViewSet(CommandViewSet):
+class StoragePoolViewSet(MaintenanceActionsMixin, CommandViewSet):
     commands = {"list": "listStoragePools", "retrieve": "listStoragePools", "create": "createStoragePool",
                 "destroy": "deleteStoragePool", "maintenance": "enableStorageMaintenance",
                 "cancel_maintenance": "cancelStorageMaintenance"}
     serializer_class = StoragePoolSerializer
-
-    @action(detail=True, methods=["post"])
-    def maintenance(self, request, id=None):
-        return self.run_command("maintenance", {"id": id})
-
-    @action(detail=True, methods=["post"], url_path="cancel-maintenance")
-    def cancel_maintenance(self, request, id=None):
-        return self.run_command("cancel_maintenance", {"id": id})
 
 
 class ImageStoreViewSet(CommandViewSet):
