@@ -53,3 +53,11 @@ ensure_venv() {
     # PYTHONWARNINGS silences setuptools build-backend deprecation noise.
     PYTHONWARNINGS=ignore "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$extras"
 }
+
+# libvirt's QEMU driver refuses to start without its user and groups, even
+# embedded in a test process (qemu:///embed).
+ensure_libvirt_qemu_user() {
+    getent group kvm >/dev/null || as_root groupadd -r kvm
+    getent group libvirt-qemu >/dev/null || as_root groupadd -r libvirt-qemu
+    id libvirt-qemu >/dev/null 2>&1 || as_root useradd -r -g kvm -s /usr/sbin/nologin libvirt-qemu
+}

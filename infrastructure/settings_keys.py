@@ -46,6 +46,10 @@ CPU_OVERPROVISIONING = declare(ConfigKey(
 MEM_OVERPROVISIONING = declare(ConfigKey(
     "mem.overprovisioning.factor", "Advanced", "float", "1.0",
     "Memory capacity is multiplied by this when allocating", min_value=1, scope="cluster"))
+KVM_ACCELERATION = declare(ConfigKey(
+    "kvm.guest.acceleration", "Hypervisor", "string", "kvm",
+    "How KVM hosts run guests: kvm (hardware acceleration; hosts without it are refused) or qemu (software "
+    "emulation, for hosts without usable virtualisation extensions)", scope="cluster", choices=("kvm", "qemu")))
 STORAGE_OVERPROVISIONING = declare(ConfigKey(
     "storage.overprovisioning.factor", "Storage", "float", "2.0",
     "Primary storage capacity is multiplied by this when allocating thin volumes", min_value=1, scope="zone"))

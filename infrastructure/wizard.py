@@ -91,8 +91,9 @@ class ZoneStep(StepForm):
         elif data.get("networkoffering") == "DefaultSharedNetscalerEIPandELBNetworkOffering":
             self.add_error("networkoffering", "The NetScaler offering needs a NetScaler device, which this version "
                                               "cannot manage yet.")
-        if data.get("hypervisor") == "VMware":
-            self.add_error("hypervisor", "VMware zones need the vCenter driver, which this version does not have.")
+        if data.get("hypervisor") in ("VMware", "XenServer"):
+            self.add_error("hypervisor", f"{data['hypervisor']} zones need its driver, which this version does not "
+                                         f"have yet; use KVM or the Simulator.")
         return data
 
 
@@ -230,20 +231,23 @@ class ClusterStep(StepForm):
 
 class HostStep(StepForm):
     title = "Host"
-    help = "The host must run no VM yet. Simulator hosts are simulator://NAME (or just NAME)."
+    help = ("The host must run no VM yet. A name alone means simulator://NAME for the Simulator and "
+            "qemu+ssh://USER@NAME/system for KVM; a libvirt URL such as qemu:///system is taken as it is.")
     hostname = forms.CharField(label="Host name")
     username = forms.CharField(label="Username", initial="root")
     password = forms.CharField(label="Password", required=False, widget=forms.PasswordInput(render_value=True))
     hosttags = forms.CharField(label="Host tags", required=False)
 
-    def url(self) -> str:
-        return host_url(self.hypervisor, self.cleaned_data["hostname"])
 
 
-def host_url(hypervisor: str, hostname: str) -> str:
+def host_url(hypervisor: str, hostname: str, username: str = "root") -> str:
     if "://" in hostname:
         return hostname
-    return f"simulator://{hostname}" if hypervisor == Hypervisor.SIMULATOR else f"http://{hostname}"
+    if hypervisor == Hypervisor.SIMULATOR:
+        return f"simulator://{hostname}"
+    if hypervisor == Hypervisor.KVM:
+        return f"qemu+ssh://{username or 'root'}@{hostname}/system"
+    return f"http://{hostname}"
 
 
 PROTOCOL_FIELDS = {
@@ -411,7 +415,7 @@ def build_plan(wizard: dict) -> list[dict]:
              {"zoneid": "$zone", "podid": "$pod", "clustername": wizard["cluster"]["name"], "hypervisor": hypervisor}),
         item("host", "Host", "host", "addHost",
              {"zoneid": "$zone", "podid": "$pod", "clusterid": "$cluster", "hypervisor": hypervisor,
-              "url": host_url(hypervisor, host["hostname"]), "username": host["username"],
+              "url": host_url(hypervisor, host["hostname"], host["username"]), "username": host["username"],
               "password": host.get("password", ""), "hosttags": host.get("hosttags", "")}),
         item("primary", "Primary storage", "primary", "createStoragePool",
              {"zoneid": "$zone", "podid": "$pod", "clusterid": "$cluster", "name": wizard["primary"]["name"],

@@ -25,12 +25,15 @@ class ConfigKey:
     scope: str = "global"
     # False: takes effect after the management server restarts.
     dynamic: bool = True
+    choices: tuple[str, ...] = ()
 
     def parse(self, raw: str):
         """The typed value of `raw`; an empty string means "not set" (None)."""
         raw = (raw or "").strip()
         if raw == "":
             return None
+        if self.choices and raw not in self.choices:
+            raise InvalidParameter(f"value: {self.name} must be one of {', '.join(self.choices)}", field="value")
         if self.type == "integer":
             try:
                 value = int(raw)

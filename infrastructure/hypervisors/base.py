@@ -42,6 +42,9 @@ class HostFacts:
     memory: int  # bytes
     hypervisor_version: str
     running_vms: int
+    # The guest types the host can run: "kvm" (hardware acceleration),
+    # "qemu" (software emulation), "test".
+    accelerations: tuple[str, ...] = ()
 
 
 class HypervisorDriver(ABC):
@@ -57,9 +60,10 @@ class HypervisorDriver(ABC):
 
 
 def get_driver(hypervisor: str) -> HypervisorDriver:
+    from infrastructure.hypervisors.kvm import KVMDriver
     from infrastructure.hypervisors.simulator import SimulatorDriver
 
-    drivers = {"Simulator": SimulatorDriver}
+    drivers = {"Simulator": SimulatorDriver, "KVM": KVMDriver}
     try:
         return drivers[hypervisor]()
     except KeyError:

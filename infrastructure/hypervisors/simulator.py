@@ -37,7 +37,7 @@ class SimulatorDriver(HypervisorDriver):
             name=machine.name, ip_address=machine.ip_address, cpu_sockets=machine.cpu_sockets,
             cpu_number=machine.cpu_number, cpu_speed=machine.cpu_speed, cpu_model=machine.cpu_model,
             cpu_flags=machine.cpu_flags, memory=machine.memory, hypervisor_version=machine.hypervisor_version,
-            running_vms=machine.running_vms,
+            running_vms=machine.running_vms, accelerations=("kvm", "qemu"),
         )
 
     def ping(self, url: str, username: str, password: str) -> bool:

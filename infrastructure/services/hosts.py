@@ -6,11 +6,13 @@ import ipaddress
 from django.db import transaction
 from django.utils import timezone
 
+from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import InvalidParameter, ResourceInUse
 from infrastructure.hypervisors import get_driver
-from infrastructure.models import Cluster, Host
+from infrastructure.models import Cluster, Host, Hypervisor
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.clusters import max_hosts
+from infrastructure.settings_keys import KVM_ACCELERATION
 
 
 def clean_tags(tags: str | None) -> str:
@@ -31,12 +33,14 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
             f"url: host {facts.name} already runs {facts.running_vms} VM(s); a host must run none when it is added",
             field="url")
     _ensure_outside_reserved_range(cluster, facts.ip_address)
+    _ensure_acceleration(cluster, facts)
     with transaction.atomic():
         cluster = locked(Cluster, cluster)
         limit = max_hosts(cluster.hypervisor)
         if limit is not None and cluster.hosts.count() >= limit:
             raise InvalidParameter(f"clusterid: cluster {cluster.name} already has {limit} hosts, the most a "
                                    f"{cluster.hypervisor} cluster takes", field="clusterid")
+        _ensure_same_cpu(cluster, facts)
         if Host.objects.filter(zone=cluster.zone, name__iexact=facts.name).exists():
             raise InvalidParameter(f"url: zone {cluster.zone.name} already has a host named {facts.name}", field="url")
         return Host.objects.create(
@@ -46,6 +50,33 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
             cpu_speed=facts.cpu_speed, cpu_model=facts.cpu_model, cpu_flags=facts.cpu_flags, memory=facts.memory,
             hypervisor_version=facts.hypervisor_version, state=Host.State.UP, last_pinged=timezone.now(),
         )
+
+
+def _ensure_acceleration(cluster: Cluster, facts) -> None:
+    """KVM hosts must offer the cluster's guest acceleration (kvm.guest.acceleration);
+    libvirt's test driver, used for trials, offers only its own guests."""
+    if cluster.hypervisor != Hypervisor.KVM or "test" in facts.accelerations:
+        return
+    wanted = get_value(KVM_ACCELERATION, cluster.uuid)
+    if wanted not in facts.accelerations:
+        raise InvalidParameter(
+            f"url: host {facts.name} cannot run {wanted} guests (it offers {', '.join(facts.accelerations) or 'none'}); "
+            f"set kvm.guest.acceleration to qemu for cluster {cluster.name} to use software emulation", field="url")
+
+
+def _ensure_same_cpu(cluster: Cluster, facts) -> None:
+    """Hosts of a cluster share CPU model and flags, so instances can move
+    between them (guide 4.3.2)."""
+    first = cluster.hosts.first()
+    if first is None:
+        return
+    if first.cpu_model != facts.cpu_model:
+        raise InvalidParameter(f"url: host {facts.name} has a {facts.cpu_model} CPU; the hosts of cluster "
+                               f"{cluster.name} have {first.cpu_model}", field="url")
+    missing = set(first.cpu_flags.split()) ^ set(facts.cpu_flags.split())
+    if missing:
+        raise InvalidParameter(f"url: host {facts.name}'s CPU flags differ from cluster {cluster.name}'s in "
+                               f"{', '.join(sorted(missing))}", field="url")
 
 
 def _ensure_outside_reserved_range(cluster: Cluster, ip: str) -> None:

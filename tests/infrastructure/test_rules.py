@@ -184,8 +184,8 @@ def test_cluster_size_follows_the_hypervisor_capability(root_admin, cluster):
 
 
 def test_hosts_of_hypervisors_without_a_driver_are_refused(root_admin, pod):
-    kvm = clusters.add_cluster(root_admin, pod, name="kvm", hypervisor="KVM")
-    refused(lambda: hosts.add_host(root_admin, kvm, url="qemu:///system"), "hypervisor", "driver is not available")
+    xen = clusters.add_cluster(root_admin, pod, name="xen", hypervisor="XenServer")
+    refused(lambda: hosts.add_host(root_admin, xen, url="http://xen1"), "hypervisor", "driver is not available")
     refused(lambda: clusters.add_cluster(root_admin, pod, name="vc", hypervisor="VMware"), "hypervisor",
             "vCenter driver")
 
@@ -262,3 +262,13 @@ def test_hosts_are_pinged_and_marked_down_and_up(root_admin, cluster):
     assert ping_due_hosts() == {"up": 1, "down": 0}
     host.refresh_from_db()
     assert host.state == "Up"
+
+
+def test_hosts_of_a_cluster_share_cpu_model_and_flags(root_admin, cluster):
+    hosts.add_host(root_admin, cluster, url="simulator://first")
+    SimulatedMachine.objects.create(name="other-model", cpu_model="Simulated EPYC")
+    refused(lambda: hosts.add_host(root_admin, cluster, url="simulator://other-model"), "url",
+            "has a Simulated EPYC CPU; the hosts of cluster c1 have Simulated Xeon")
+    SimulatedMachine.objects.create(name="fewer-flags", cpu_flags="vmx sse4_2")
+    refused(lambda: hosts.add_host(root_admin, cluster, url="simulator://fewer-flags"), "url",
+            "CPU flags differ from cluster c1's in aes, avx2")
