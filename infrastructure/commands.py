@@ -30,7 +30,7 @@ from infrastructure.models import (
     StoragePool,
     Zone,
 )
-from infrastructure.services import clusters, hosts, pods, regions, storage, zone_launch, zones
+from infrastructure.services import capacity, clusters, hosts, monitoring, pods, regions, storage, zone_launch, zones
 
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
@@ -498,6 +498,13 @@ class CancelHostMaintenance(_HostMaintenance):
 
 
 @register
+class ReconnectHost(_HostMaintenance):
+    name = "reconnectHost"
+    description = "Reconnects a host: reads its facts again and brings it Up (Force Reconnect)"
+    change = monitoring.reconnect_host
+
+
+@register
 class ListHosts(Command):
     name = "listHosts"
     description = "Lists hosts"
@@ -508,7 +515,7 @@ class ListHosts(Command):
               Param("zoneid", "uuid", description="the hosts of this zone"),
               Param("podid", "uuid", description="the hosts of this pod"),
               Param("clusterid", "uuid", description="the hosts of this cluster"),
-              Param("state", description="Up, Down, Alert or Disconnected"),
+              Param("state", description="Up, Down, Alert, Disconnected or Error"),
               Param("resourcestate", description="Enabled, Disabled, Maintenance..."),
               Param("hypervisor", description="the hosts of this hypervisor"),
               Param("type", description="Routing (the only host type here)"),
@@ -722,3 +729,21 @@ class LaunchZone(Command):
 
     def resource_url(self, result):
         return reverse("infrastructure:zone_detail", args=[result.uuid])
+
+
+# Capacity -----------------------------------------------------------------------------------------
+
+@register
+class ListCapacity(Command):
+    name = "listCapacity"
+    description = "Lists the capacity of zones by type (CPU, memory, storage), as last recalculated"
+    authorized = ADMIN
+    response_name = "capacity"
+    params = (Param("zoneid", "uuid", description="the capacity of this zone"),
+              Param("podid", "uuid", description="the capacity of this pod"),
+              Param("clusterid", "uuid", description="the capacity of this cluster"),
+              Param("type", "integer", description="0 memory, 1 CPU, 2 storage, 3 storage allocated"))
+
+    def execute(self, caller, **p):
+        rows = capacity.zone_capacity(p.get("zoneid"), pod_uuid=p.get("podid"), cluster_uuid=p.get("clusterid"))
+        return [row for row in rows if "type" not in p or row["type"] == p["type"]]

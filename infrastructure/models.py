@@ -128,6 +128,7 @@ class Host(models.Model):
         DOWN = "Down", "Down"
         ALERT = "Alert", "Alert"
         DISCONNECTED = "Disconnected", "Disconnected"
+        ERROR = "Error", "Error"
 
     class ResourceState(models.TextChoices):
         ENABLED = "Enabled", "Enabled"
@@ -156,6 +157,10 @@ class Host(models.Model):
     memory = models.BigIntegerField(default=0, help_text="bytes")
     hypervisor_version = models.CharField(max_length=64, blank=True)
     last_pinged = models.DateTimeField(null=True, blank=True)
+    # When the host last answered a ping, and when `state` last changed (and why).
+    last_answered = models.DateTimeField(null=True, blank=True)
+    state_changed = models.DateTimeField(null=True, blank=True)
+    state_reason = models.CharField(max_length=512, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -283,6 +288,94 @@ class SimulatedMachine(models.Model):
     refuse_connection = models.BooleanField(default=False)
     running_vms = models.PositiveIntegerField(default=0, help_text="VMs it already runs, outside this cloud")
     operation_seconds = models.FloatField(default=0.0)
+    failing_operations = models.CharField(
+        max_length=255, blank=True, help_text="comma-separated driver operations that fail, e.g. start_instance")
 
     def __str__(self):
         return self.name
+
+
+class SimulatedInstance(models.Model):
+    """An instance defined on a Simulator machine (by machine name)."""
+
+    machine = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
+    uuid = models.CharField(max_length=36)
+    power_state = models.CharField(max_length=32, default="PowerOff")
+    vcpus = models.PositiveIntegerField(default=1)
+    memory = models.BigIntegerField(default=0)
+    vnc_port = models.PositiveIntegerField(default=0)
+    vnc_password = EncryptedTextField(blank=True)
+    boots = models.PositiveIntegerField(default=0, help_text="how often it was powered on or reset")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["machine", "name"], name="uniq_simulated_instance")]
+
+    def __str__(self):
+        return self.name
+
+
+class SimulatedVolume(models.Model):
+    """A volume in a Simulator storage pool (by pool uuid), attached to at
+    most one simulated instance."""
+
+    pool = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    format = models.CharField(max_length=8, default="qcow2")
+    backing = models.CharField(max_length=255, blank=True)
+    instance = models.ForeignKey(SimulatedInstance, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="volumes")
+    device_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "name"], name="uniq_simulated_volume")]
+
+    def __str__(self):
+        return self.name
+
+
+class SimulatedRuleSet(models.Model):
+    """Security-group rules installed on a Simulator machine."""
+
+    machine = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    mac = models.CharField(max_length=17, blank=True)
+    rules = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["machine", "name"], name="uniq_simulated_rule_set")]
+
+
+class Capacity(models.Model):
+    """Recalculated totals and use of one host (CPU, memory) or one primary
+    storage pool (storage), totals already multiplied by the overprovisioning
+    factors. Zone-wide figures are sums of these rows."""
+
+    class Type(models.IntegerChoices):
+        # CloudStack's capacity types.
+        MEMORY = 0, "Memory"
+        CPU = 1, "CPU"
+        STORAGE = 2, "Storage"
+        STORAGE_ALLOCATED = 3, "Storage allocated"
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="capacities")
+    pod = models.ForeignKey(Pod, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="capacities")
+    storage_pool = models.ForeignKey(StoragePool, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="capacities")
+    type = models.PositiveSmallIntegerField(choices=Type.choices)
+    total = models.BigIntegerField(default=0)
+    used = models.BigIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["host", "type"], name="capacity_per_host_type"),
+            models.UniqueConstraint(fields=["storage_pool", "type"], name="capacity_per_pool_type"),
+        ]
+
+    @property
+    def percent_used(self) -> float:
+        return round(100.0 * self.used / self.total, 2) if self.total else 0.0

@@ -34,7 +34,14 @@ GUEST_VLAN_BITS = declare(ConfigKey(
     "Bits of the guest VLAN id: 12 allows 4094 zone VLANs; 11, 10, 9 trade VLANs for running VMs per zone "
     "(guide 12.9)", min_value=9, max_value=12, dynamic=False))
 PING_INTERVAL = declare(ConfigKey(
-    "ping.interval", "Advanced", "integer", "60", "Seconds between pings of each host", min_value=5))
+    "ping.interval", "Advanced", "integer", "60", "Seconds between pings of each host", min_value=5,
+    schedule="Ping hosts"))
+PING_TIMEOUT = declare(ConfigKey(
+    "ping.timeout", "Advanced", "float", "2.5",
+    "A host that has not answered for ping.interval times this is Down (before that, Disconnected)", min_value=1))
+CAPACITY_CHECK_PERIOD = declare(ConfigKey(
+    "capacity.check.period", "Advanced", "integer", "300",
+    "Seconds between recalculations of host and storage capacity", min_value=10, schedule="Recalculate capacity"))
 EXPUNGE_DELAY = declare(ConfigKey(
     "expunge.delay", "Advanced", "integer", "86400",
     "Seconds a destroyed instance is kept before it is expunged", min_value=0))

@@ -26,6 +26,8 @@ class ConfigKey:
     # False: takes effect after the management server restarts.
     dynamic: bool = True
     choices: tuple[str, ...] = ()
+    # The django-celery-beat task (by name) that runs every `value` seconds.
+    schedule: str = ""
 
     def parse(self, raw: str):
         """The typed value of `raw`; an empty string means "not set" (None)."""

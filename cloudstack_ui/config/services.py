@@ -2,7 +2,7 @@
 the key's type; per object only for keys of that object's scope."""
 from django.db import transaction
 
-from cloudstack_ui.config.keys import ConfigKey, get_key, resolve_scope
+from cloudstack_ui.config.keys import ConfigKey, get_key, get_value, resolve_scope
 from cloudstack_ui.config.models import ConfigurationValue
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied
 
@@ -29,4 +29,17 @@ def update_setting(caller, name: str, value: str, *, scope: str = "global", scop
         else:
             ConfigurationValue.objects.update_or_create(name=key.name, scope=scope, scope_uuid=scope_uuid,
                                                         defaults={"value": value.strip()})
+        if key.schedule and scope == "global":
+            set_schedule_interval(key.schedule, get_value(key))
     return key
+
+
+def set_schedule_interval(task_name: str, seconds: int) -> None:
+    """Run the periodic task `task_name` every `seconds` (beat picks the
+    change up from the database)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every, _ = IntervalSchedule.objects.get_or_create(every=int(seconds), period=IntervalSchedule.SECONDS)
+    for task in PeriodicTask.objects.filter(name=task_name):  # save(): beat watches saves, not updates
+        task.interval = every
+        task.save(update_fields=["interval"])

@@ -1,9 +1,11 @@
-"""queryAsyncJobResult and listAsyncJobs. A caller sees their own jobs; a
-domain admin those of users in their subtree; a root admin all."""
-from cloudstack_ui.api.registry import ALL_ROLES, Command, Param, register
-from cloudstack_ui.errors import NotFound
-from cloudstack_ui.jobs.models import AsyncJob
-from cloudstack_ui.jobs.serializers import AsyncJobSerializer
+"""queryAsyncJobResult, listAsyncJobs, listEvents, listAlerts, archiveAlerts. A
+caller sees their own jobs and events; a domain admin those of accounts in
+their subtree; a root admin all, and the alerts."""
+from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
+from cloudstack_ui.errors import InvalidParameter, NotFound
+from cloudstack_ui.jobs.events import archive_alerts
+from cloudstack_ui.jobs.models import Alert, AsyncJob, Event
+from cloudstack_ui.jobs.serializers import AlertSerializer, AsyncJobSerializer, EventSerializer
 
 
 def visible_jobs(caller, *, listall: bool = True):
@@ -54,3 +56,78 @@ class ListAsyncJobs(Command):
         if "keyword" in p:
             jobs = jobs.filter(command__icontains=p["keyword"])
         return jobs
+
+
+def visible_events(caller, *, listall: bool = True):
+    events = Event.objects.select_related("user", "account__domain")
+    if caller.is_root_admin and listall:
+        return events
+    if caller.is_domain_admin and listall:
+        return events.filter(account__domain__path__startswith=caller.account.domain.path)
+    return events.filter(account_id=caller.account_id)
+
+
+@register
+class ListEvents(Command):
+    name = "listEvents"
+    description = "Lists events: the caller's account's (of every account in reach with listall)"
+    authorized = ALL_ROLES
+    response_name = "event"
+    serializer = EventSerializer
+    params = (
+        Param("id", "uuid", description="the event's id"),
+        Param("type", description="the event type, e.g. HOST.RECONNECT"),
+        Param("level", choices=tuple(Event.Level.values), description="INFO, WARN or ERROR"),
+        Param("resourceid", "uuid", description="the events of this resource"),
+        Param("startdate", "date", description="events since this date"),
+        Param("enddate", "date", description="events until this date"),
+        Param("listall", "boolean", description="events of every account the caller can see"),
+        Param("keyword", description="List by keyword (in the description)"),
+    )
+
+    def execute(self, caller, **p):
+        events = visible_events(caller, listall=p.get("listall", False) or caller.is_root_admin)
+        for param, lookup in (("id", "uuid"), ("type", "type__iexact"), ("level", "level"),
+                              ("resourceid", "resource_uuid"), ("startdate", "created__gte"),
+                              ("enddate", "created__lte"), ("keyword", "description__icontains")):
+            if param in p:
+                events = events.filter(**{lookup: p[param]})
+        return events
+
+
+@register
+class ListAlerts(Command):
+    name = "listAlerts"
+    description = "Lists the alerts not archived"
+    authorized = (ROLE_ADMIN,)
+    response_name = "alert"
+    serializer = AlertSerializer
+    params = (
+        Param("id", "uuid", description="the alert's id"),
+        Param("type", "integer", description="the alert type, e.g. 7 for hosts"),
+        Param("keyword", description="List by keyword"),
+    )
+
+    def execute(self, caller, **p):
+        alerts = Alert.objects.filter(archived=False)
+        for param, lookup in (("id", "uuid"), ("type", "type"), ("keyword", "subject__icontains")):
+            if param in p:
+                alerts = alerts.filter(**{lookup: p[param]})
+        return alerts
+
+
+@register
+class ArchiveAlerts(Command):
+    name = "archiveAlerts"
+    description = "Archives alerts: those of the given ids, or of a type"
+    authorized = (ROLE_ADMIN,)
+    params = (
+        Param("ids", "list", description="the alerts' ids"),
+        Param("type", "integer", description="archive every alert of this type"),
+    )
+
+    def execute(self, caller, **p):
+        if not p.get("ids") and "type" not in p:
+            raise InvalidParameter("ids: give the alerts' ids or a type", field="ids")
+        archive_alerts(caller, ids=p.get("ids"), alert_type=p.get("type"))
+        return {"success": True}

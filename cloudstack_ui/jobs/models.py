@@ -46,3 +46,62 @@ class AsyncJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status != self.Status.PENDING
+
+
+class Event(models.Model):
+    """What happened to a resource, for the account that owns it (CloudStack's
+    events: listEvents). Events about infrastructure belong to the system
+    (no account) and are shown to root admins."""
+
+    class Level(models.TextChoices):
+        INFO = "INFO"
+        WARN = "WARN"
+        ERROR = "ERROR"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=64, db_index=True)  # CloudStack's event type, e.g. HOST.RECONNECT
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
+    description = models.TextField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="events")
+    resource_type = models.CharField(max_length=32, blank=True)
+    resource_uuid = models.UUIDField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["resource_type", "resource_uuid"], name="event_resource")]
+
+    def __str__(self):
+        return f"{self.type}: {self.description}"
+
+
+class Alert(models.Model):
+    """Something an operator must look at (CloudStack's alerts: listAlerts);
+    shown on the dashboard until archived."""
+
+    class Type(models.IntegerChoices):
+        # CloudStack's AlertType ids.
+        MEMORY = 0, "ALERT.MEMORY"
+        CPU = 1, "ALERT.CPU"
+        STORAGE = 2, "ALERT.STORAGE"
+        STORAGE_ALLOCATED = 3, "ALERT.STORAGE.ALLOCATED"
+        HOST = 7, "ALERT.HOST"
+        MANAGEMENT = 13, "ALERT.MANAGEMENT"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.PositiveSmallIntegerField(choices=Type.choices)
+    subject = models.CharField(max_length=999)
+    zone_uuid = models.UUIDField(null=True, blank=True)
+    resource_type = models.CharField(max_length=32, blank=True)
+    resource_uuid = models.UUIDField(null=True, blank=True)
+    archived = models.BooleanField(default=False, db_index=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return self.subject

@@ -29,3 +29,33 @@ class AsyncJobSerializer(serializers.Serializer):
         if not data["jobinstancetype"]:
             del data["jobinstancetype"]
         return data
+
+
+class EventSerializer(serializers.Serializer):
+    """EventResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    type = serializers.CharField(read_only=True)
+    level = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    state = serializers.SerializerMethodField()
+    username = serializers.CharField(source="user.username", read_only=True, default="system")
+    account = serializers.CharField(source="account.name", read_only=True, default="system")
+    domainid = serializers.UUIDField(source="account.domain.uuid", read_only=True, default=None)
+    domain = serializers.CharField(source="account.domain.name", read_only=True, default="ROOT")
+    resourcetype = serializers.CharField(source="resource_type", read_only=True)
+    resourceid = serializers.UUIDField(source="resource_uuid", read_only=True)
+    created = CloudStackDateTimeField()
+
+    def get_state(self, event) -> str:
+        return "Completed"
+
+
+class AlertSerializer(serializers.Serializer):
+    """AlertResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    type = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="get_type_display", read_only=True)
+    description = serializers.CharField(source="subject", read_only=True)
+    sent = CloudStackDateTimeField(source="created")

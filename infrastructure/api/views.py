@@ -47,8 +47,13 @@ class MaintenanceActionsMixin:
 class HostViewSet(MaintenanceActionsMixin, CommandViewSet):
     commands = {"list": "listHosts", "retrieve": "listHosts", "create": "addHost", "partial_update": "updateHost",
                 "destroy": "deleteHost", "maintenance": "prepareHostForMaintenance",
-                "cancel_maintenance": "cancelHostMaintenance"}
+                "cancel_maintenance": "cancelHostMaintenance", "reconnect": "reconnectHost"}
     serializer_class = HostSerializer
+
+    @action(detail=True, methods=["post"])
+    def reconnect(self, request, id=None):
+        """Force Reconnect: read the host's facts again and bring it Up."""
+        return self.run_command("reconnect", {"id": id})
 
 
 class StoragePoolViewSet(MaintenanceActionsMixin, CommandViewSet):

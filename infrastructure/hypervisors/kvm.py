@@ -4,16 +4,41 @@ Hosts are libvirt URLs: qemu:///system (a host on the management server
 itself, guide 1.3), qemu+tcp://host/system, qemu+ssh://root@host/system,
 qemu+tls://host/system; qemu:///embed?root=DIR (libvirt's QEMU driver
 inside this process, no daemon: single-machine trials and tests); and
-libvirt's test:/// driver. Connection failures become HostUnreachable, refused credentials
+libvirt's test:/// driver. Instances are libvirt domains named by their
+internal name, with disks on a virtio-scsi controller (hot-unplug needs no
+guest cooperation) and a password-protected VNC display; primary storage
+pools are libvirt storage pools named by the pool's uuid, volumes qcow2
+files in them; security groups are libvirt nwfilters. Connection failures become HostUnreachable, refused credentials
 HostAuthenticationFailed; hosts below the guide's minimums (8.1.1: libvirt
 0.9.4, QEMU 1.0) are refused."""
+import ipaddress
+import os
 import threading
+import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from urllib.parse import urlsplit
+from xml.sax.saxutils import quoteattr
 
 from cloudstack_ui.errors import InvalidParameter
-from infrastructure.hypervisors.base import HostAuthenticationFailed, HostFacts, HostUnreachable, HypervisorDriver
+from infrastructure.hypervisors.base import (
+    ConsoleAddress,
+    DiskSpec,
+    HostAccess,
+    HostAuthenticationFailed,
+    HostFacts,
+    HostUnreachable,
+    HypervisorDriver,
+    HypervisorOperationFailed,
+    InstanceSpec,
+    PoolSpec,
+    PowerState,
+    SecurityRule,
+    SecurityRuleSet,
+    UnsupportedOperation,
+    VolumeInfo,
+    VolumeRef,
+)
 
 SCHEMES = ("qemu", "qemu+tcp", "qemu+ssh", "qemu+tls", "qemu+unix", "test")
 MIN_LIBVIRT = 9004  # 0.9.4
@@ -56,39 +81,134 @@ def check_url(url: str) -> str:
     return url
 
 
+def _attr(value) -> str:
+    return quoteattr(str(value))
+
+
+def _text(value) -> str:
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _disk_target(device_id: int) -> str:
+    """sda, sdb, ... sdz, sdaa: the SCSI disk name of a CloudStack device id."""
+    letters, n = "", device_id
+    while True:
+        letters = chr(ord("a") + n % 26) + letters
+        n = n // 26 - 1
+        if n < 0:
+            return "sd" + letters
+
+
+def _is_local(url: str) -> bool:
+    return urlsplit(url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
+
+
+def _pool_xml(pool: PoolSpec) -> str:
+    """The libvirt storage pool of a primary storage (guide 6.7: KVM takes
+    NFS, SharedMountPoint and CLVM; local storage is a directory)."""
+    name = f"<name>{_text(pool.uuid)}</name>"
+    if pool.protocol in ("SharedMountPoint", "Filesystem"):
+        return f"<pool type='dir'>{name}<target><path>{_text(pool.path)}</path></target></pool>"
+    if pool.protocol == "NetworkFilesystem":
+        return (f"<pool type='netfs'>{name}<source><host name={_attr(pool.server)}/><dir path={_attr(pool.path)}/>"
+                f"<format type='nfs'/></source><target><path>/mnt/{_text(pool.uuid)}</path></target></pool>")
+    if pool.protocol == "CLVM":
+        group = pool.path.strip("/")
+        return (f"<pool type='logical'>{name}<source><name>{_text(group)}</name><format type='lvm2'/></source>"
+                f"<target><path>/dev/{_text(group)}</path></target></pool>")
+    raise UnsupportedOperation(f"primary storage of protocol {pool.protocol} cannot be used by KVM hosts through "
+                               f"this driver (it takes NFS, SharedMountPoint, CLVM and local directories)")
+
+
+def _disk_xml(disk: DiskSpec, path: str, fmt: str) -> str:
+    return (f"<disk type='file' device='disk'><driver name='qemu' type={_attr(fmt)} cache='none'/>"
+            f"<source file={_attr(path)}/><target dev='{_disk_target(disk.device_id)}' bus='scsi'/>"
+            f"{'<readonly/>' if disk.read_only else ''}"
+            f"<address type='drive' controller='0' bus='0' target='0' unit='{disk.device_id}'/></disk>")
+
+
+def _rule_xml(rule: SecurityRule, priority: int) -> str:
+    """One nwfilter rule. For direction 'in' the remote side is the source,
+    for 'out' the destination (libvirt's view from the guest's NIC)."""
+    network = ipaddress.ip_network(rule.cidr, strict=False)
+    side = "src" if rule.direction == "ingress" else "dst"
+    attributes = [f"{side}ipaddr='{network.network_address}'", f"{side}ipmask='{network.prefixlen}'"]
+    if rule.protocol in ("tcp", "udp"):
+        attributes += [f"dstportstart='{rule.start_port}'", f"dstportend='{rule.end_port}'"]
+    elif rule.protocol == "icmp":
+        if rule.icmp_type is not None and rule.icmp_type >= 0:
+            attributes.append(f"type='{rule.icmp_type}'")
+        if rule.icmp_code is not None and rule.icmp_code >= 0:
+            attributes.append(f"code='{rule.icmp_code}'")
+    element = "all" if rule.protocol == "all" else rule.protocol
+    direction = "in" if rule.direction == "ingress" else "out"
+    return (f"<rule action='accept' direction='{direction}' priority='{priority}'>"
+            f"<{element} {' '.join(attributes)} state='NEW'/></rule>")
+
+
+def security_filter_xml(rule_set: SecurityRuleSet) -> str:
+    """The nwfilter of one NIC: ARP and established traffic pass, each rule
+    opens new connections, then ingress is dropped; egress is dropped only
+    when egress rules exist (CloudStack's default egress policy: allow)."""
+    rules = ["<rule action='accept' direction='inout' priority='-700'><mac protocolid='arp'/></rule>",
+             "<rule action='accept' direction='inout' priority='-600'><all state='ESTABLISHED,RELATED'/></rule>"]
+    rules += [_rule_xml(rule, 100 + i) for i, rule in enumerate(rule_set.rules)]
+    rules.append("<rule action='drop' direction='in' priority='1000'><all/></rule>")
+    if any(rule.direction == "egress" for rule in rule_set.rules):
+        rules.append("<rule action='drop' direction='out' priority='1000'><all/></rule>")
+    return f"<filter name={_attr(rule_set.name)} chain='root'>{''.join(rules)}</filter>"
+
+
+_POWER_STATES = {
+    0: PowerState.UNKNOWN,  # NOSTATE
+    1: PowerState.ON,  # RUNNING
+    2: PowerState.ON,  # BLOCKED
+    3: PowerState.ON,  # PAUSED
+    4: PowerState.ON,  # SHUTDOWN: being shut down
+    5: PowerState.OFF,  # SHUTOFF
+    6: PowerState.OFF,  # CRASHED
+    7: PowerState.ON,  # PMSUSPENDED
+}
+
+
 class KVMDriver(HypervisorDriver):
     hypervisor = "KVM"
 
     @contextmanager
-    def _connection(self, url: str, username: str, password: str):
+    def _connection(self, host: HostAccess):
         import libvirt
 
         def credentials(creds, _data):
             for cred in creds:
                 if cred[0] == libvirt.VIR_CRED_AUTHNAME:
-                    cred[4] = username or "root"
+                    cred[4] = host.username or "root"
                 elif cred[0] == libvirt.VIR_CRED_PASSPHRASE:
-                    cred[4] = password
+                    cred[4] = host.password
             return 0
 
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], credentials, None]
-        host = urlsplit(url).hostname or "localhost"
-        if urlsplit(url).path.startswith("/embed"):
+        name = urlsplit(host.url).hostname or "localhost"
+        if urlsplit(host.url).path.startswith("/embed"):
             ensure_event_loop()
         try:
-            connection = libvirt.openAuth(check_url(url), auth, 0)
+            connection = libvirt.openAuth(check_url(host.url), auth, 0)
         except libvirt.libvirtError as exc:
             if exc.get_error_code() == libvirt.VIR_ERR_AUTH_FAILED:
-                raise HostAuthenticationFailed(f"Unable to log in to host {host} as {username or 'root'}: "
+                raise HostAuthenticationFailed(f"Unable to log in to host {name} as {host.username or 'root'}: "
                                                f"{exc.get_error_message()}")
-            raise HostUnreachable(f"Unable to connect to host {host}: {exc.get_error_message()}")
+            raise HostUnreachable(f"Unable to connect to host {name}: {exc.get_error_message()}")
         try:
             yield connection
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT:
+                raise UnsupportedOperation(f"host {name} cannot do this: {exc.get_error_message()}")
+            raise HypervisorOperationFailed(f"host {name}: {exc.get_error_message()}")
         finally:
             connection.close()
 
-    def connect(self, url: str, username: str, password: str) -> HostFacts:
-        with self._connection(url, username, password) as connection:
+    # --- hosts -------------------------------------------------------------------
+    def connect(self, host: HostAccess) -> HostFacts:
+        with self._connection(host) as connection:
             kind = connection.getType()
             lib_version, hypervisor_version = connection.getLibVersion(), connection.getVersion()
             if lib_version < MIN_LIBVIRT:
@@ -103,16 +223,339 @@ class KVMDriver(HypervisorDriver):
             flags = sorted(f.get("name") for f in capabilities.findall("host/cpu/feature"))
             accelerations = sorted({d.get("type") for d in capabilities.iter("domain") if d.get("type")})
             return HostFacts(
-                name=connection.getHostname(), ip_address=urlsplit(url).hostname or "",
+                name=connection.getHostname(), ip_address=urlsplit(host.url).hostname or "",
                 cpu_sockets=sockets, cpu_number=sockets * cores * threads, cpu_speed=mhz, cpu_model=cpu_model,
                 cpu_flags=" ".join(flags), memory=memory_mb * 1024 * 1024,
                 hypervisor_version=f"{kind} {_version_text(hypervisor_version)}, libvirt {_version_text(lib_version)}",
                 running_vms=len(connection.listDomainsID()), accelerations=tuple(accelerations),
             )
 
-    def ping(self, url: str, username: str, password: str) -> bool:
+    def ping(self, host: HostAccess) -> bool:
         try:
-            with self._connection(url, username, password) as connection:
+            with self._connection(host) as connection:
                 return connection.isAlive() == 1
-        except (HostUnreachable, HostAuthenticationFailed):
+        except (HostUnreachable, HypervisorOperationFailed):
             return False
+
+    # --- instances ---------------------------------------------------------------
+    def _domain(self, connection, name: str):
+        import libvirt
+
+        try:
+            return connection.lookupByName(name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise
+
+    def _existing_domain(self, connection, name: str):
+        domain = self._domain(connection, name)
+        if domain is None:
+            raise HypervisorOperationFailed(f"instance {name} is not defined on this host")
+        return domain
+
+    def _domain_xml(self, connection, host: HostAccess, spec: InstanceSpec) -> str:
+        test = connection.getType() == "TEST"
+        kind = "test" if test else spec.acceleration
+        memory_kib = spec.memory // 1024
+        boot = ""
+        if spec.kernel:
+            boot = (f"<kernel>{_text(spec.kernel)}</kernel><initrd>{_text(spec.initrd)}</initrd>"
+                    f"<cmdline>{_text(spec.cmdline)}</cmdline>")
+        else:
+            boot = ("<boot dev='cdrom'/>" if spec.iso else "") + "<boot dev='hd'/>"
+        machine = "" if test else " arch='x86_64' machine='pc'"
+        disks = [_disk_xml(disk, *self._volume_path_and_format(connection, disk.volume)) for disk in spec.disks]
+        if spec.iso:
+            disks.append(f"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+                         f"<source file={_attr(spec.iso)}/><target dev='hdc' bus='ide'/><readonly/></disk>")
+        nics = []
+        for nic in spec.nics:
+            filterref = f"<filterref filter={_attr(nic.security_filter)}/>" if nic.security_filter else ""
+            if nic.network:
+                nics.append(f"<interface type='bridge'><mac address={_attr(nic.mac)}/>"
+                            f"<source bridge={_attr(nic.network)}/><model type='virtio'/>{filterref}</interface>")
+            else:
+                nics.append(f"<interface type='user'><mac address={_attr(nic.mac)}/><model type='virtio'/>"
+                            f"</interface>")
+        listen = "127.0.0.1" if _is_local(host.url) else "0.0.0.0"
+        shares = max(spec.vcpus * spec.cpu_speed, 2)
+        return (f"<domain type='{kind}'><name>{_text(spec.name)}</name><uuid>{spec.uuid}</uuid>"
+                f"<memory unit='KiB'>{memory_kib}</memory><currentMemory unit='KiB'>{memory_kib}</currentMemory>"
+                f"<vcpu>{spec.vcpus}</vcpu><cputune><shares>{shares}</shares></cputune>"
+                f"<os><type{machine}>hvm</type>{boot}</os><features><acpi/><apic/></features>"
+                f"<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>"
+                f"<devices><controller type='scsi' index='0' model='virtio-scsi'/>{''.join(disks)}{''.join(nics)}"
+                f"<serial type='pty'/><console type='pty'/><input type='tablet' bus='usb'/>"
+                f"<graphics type='vnc' port='-1' autoport='yes' listen='{listen}' passwd={_attr(spec.vnc_password)}/>"
+                f"<video><model type='vga'/></video></devices></domain>")
+
+    def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
+        with self._connection(host) as connection:
+            if self._domain(connection, spec.name) is not None:
+                raise HypervisorOperationFailed(f"an instance named {spec.name} is already defined on this host")
+            connection.defineXML(self._domain_xml(connection, host, spec))
+
+    def start_instance(self, host: HostAccess, name: str) -> None:
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            if not domain.isActive():
+                domain.create()
+
+    def stop_instance(self, host: HostAccess, name: str, *, forced: bool = False, timeout: float = 60) -> None:
+        """Graceful: an ACPI power-button press, then a power-off after
+        `timeout` seconds if the guest has not shut down (as CloudStack's KVM
+        agent does)."""
+        import libvirt
+
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            if not domain.isActive():
+                return
+            if not forced:
+                try:
+                    domain.shutdown()
+                except libvirt.libvirtError:
+                    pass
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline and domain.isActive():
+                    time.sleep(0.5)
+            if domain.isActive():
+                domain.destroy()
+
+    def reboot_instance(self, host: HostAccess, name: str) -> None:
+        """A hard reset, like the machine's reset button: it restarts every
+        guest, whether or not it answers ACPI."""
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            if not domain.isActive():
+                raise HypervisorOperationFailed(f"instance {name} is not running")
+            domain.reset(0)
+
+    def destroy_instance(self, host: HostAccess, name: str) -> None:
+        import libvirt
+
+        with self._connection(host) as connection:
+            domain = self._domain(connection, name)
+            if domain is None:
+                return
+            if domain.isActive():
+                domain.destroy()
+            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+
+    def migrate_instance(self, host: HostAccess, name: str, destination: HostAccess) -> None:
+        """Live migration, the destination keeping the definition; both hosts
+        must see the instance's volumes (shared primary storage)."""
+        import libvirt
+
+        with self._connection(host) as connection, self._connection(destination) as target:
+            domain = self._existing_domain(connection, name)
+            if not domain.isActive():
+                raise HypervisorOperationFailed(f"instance {name} is not running; only running instances migrate")
+            flags = libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PERSIST_DEST | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
+            domain.migrate(target, flags, None, None, 0)
+
+    def instance_power_state(self, host: HostAccess, name: str) -> PowerState:
+        with self._connection(host) as connection:
+            domain = self._domain(connection, name)
+            return PowerState.MISSING if domain is None else _POWER_STATES.get(domain.state()[0], PowerState.UNKNOWN)
+
+    def instance_power_states(self, host: HostAccess) -> dict[str, PowerState]:
+        with self._connection(host) as connection:
+            return {domain.name(): _POWER_STATES.get(domain.state()[0], PowerState.UNKNOWN)
+                    for domain in connection.listAllDomains()}
+
+    # --- storage -----------------------------------------------------------------
+    def _pool(self, connection, pool: PoolSpec):
+        import libvirt
+
+        try:
+            storage = connection.storagePoolLookupByName(pool.uuid)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_POOL:
+                raise
+            storage = connection.storagePoolDefineXML(_pool_xml(pool), 0)
+            if pool.protocol != "CLVM":
+                storage.build(0)
+            storage.setAutostart(1)
+        if not storage.isActive():
+            storage.create(0)
+        return storage
+
+    def _volume(self, connection, volume: VolumeRef):
+        import libvirt
+
+        storage = self._pool(connection, volume.pool)
+        try:
+            return storage.storageVolLookupByName(volume.name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                storage.refresh(0)
+                try:
+                    return storage.storageVolLookupByName(volume.name)
+                except libvirt.libvirtError:
+                    pass
+                raise HypervisorOperationFailed(f"volume {volume.name} is not in storage pool {volume.pool.uuid}")
+            raise
+
+    def _volume_path_and_format(self, connection, volume: VolumeRef) -> tuple[str, str]:
+        info = self._volume_info(self._volume(connection, volume))
+        return info.path, info.format
+
+    @staticmethod
+    def _volume_info(vol) -> VolumeInfo:
+        xml = ET.fromstring(vol.XMLDesc(0))
+        _kind, capacity, allocation = vol.info()
+        return VolumeInfo(name=vol.name(), path=vol.path(), size=capacity, allocation=allocation,
+                          format=xml.find("target/format").get("type") if xml.find("target/format") is not None
+                          else "raw", backing=xml.findtext("backingStore/path") or "")
+
+    def prepare_storage_pool(self, host: HostAccess, pool: PoolSpec) -> tuple[int, int]:
+        with self._connection(host) as connection:
+            storage = self._pool(connection, pool)
+            storage.refresh(0)
+            _state, capacity, _allocation, available = storage.info()
+            return capacity, available
+
+    def create_volume(self, host: HostAccess, volume: VolumeRef, size: int, *,
+                      template: VolumeRef | None = None) -> VolumeInfo:
+        with self._connection(host) as connection:
+            storage = self._pool(connection, volume.pool)
+            backing = ""
+            if template is not None:
+                base = self._volume_info(self._volume(connection, template))
+                size = max(size, base.size)
+                backing = (f"<backingStore><path>{_text(base.path)}</path><format type={_attr(base.format)}/>"
+                           f"</backingStore>")
+            xml = (f"<volume><name>{_text(volume.name)}</name><capacity unit='bytes'>{size}</capacity>"
+                   f"<allocation unit='bytes'>0</allocation><target><format type='qcow2'/></target>{backing}</volume>")
+            return self._volume_info(storage.createXML(xml, 0))
+
+    def import_volume(self, host: HostAccess, volume: VolumeRef, source_file: str) -> VolumeInfo:
+        """Streams the file to the host over the libvirt connection, so
+        remote hosts need no access to the management server's disks."""
+        with self._connection(host) as connection:
+            storage = self._pool(connection, volume.pool)
+            size = os.path.getsize(source_file)
+            with open(source_file, "rb") as source:
+                fmt = "qcow2" if source.read(4) == b"QFI\xfb" else "raw"
+            xml = (f"<volume><name>{_text(volume.name)}</name><capacity unit='bytes'>{size}</capacity>"
+                   f"<target><format type='{fmt}'/></target></volume>")
+            vol = storage.createXML(xml, 0)
+            stream = connection.newStream(0)
+            try:
+                vol.upload(stream, 0, size, 0)
+                with open(source_file, "rb") as source:
+                    while chunk := source.read(1024 * 1024):
+                        stream.send(chunk)
+                stream.finish()
+            except Exception:
+                stream.abort()
+                vol.delete(0)
+                raise
+            storage.refresh(0)
+            return self._volume_info(storage.storageVolLookupByName(volume.name))
+
+    def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
+        import libvirt
+
+        with self._connection(host) as connection:
+            storage = self._pool(connection, volume.pool)
+            storage.refresh(0)
+            try:
+                vol = storage.storageVolLookupByName(volume.name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                    return
+                raise
+            vol.delete(0)
+
+    def _device_flags(self, domain) -> int:
+        import libvirt
+
+        flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        if domain.isActive():
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        return flags
+
+    def attach_volume(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            path, fmt = self._volume_path_and_format(connection, disk.volume)
+            domain.attachDeviceFlags(_disk_xml(disk, path, fmt), self._device_flags(domain))
+
+    def detach_volume(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            path, fmt = self._volume_path_and_format(connection, disk.volume)
+            attached = {source.get("file") for source in ET.fromstring(domain.XMLDesc(0)).iter("source")}
+            if path not in attached:
+                raise HypervisorOperationFailed(f"volume {disk.volume.name} is not attached to instance {name}")
+            domain.detachDeviceFlags(_disk_xml(disk, path, fmt), self._device_flags(domain))
+
+    def snapshot_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef,
+                        *, instance: str = "") -> VolumeInfo:
+        """A full, independent qcow2 copy in the same pool. From a running
+        instance through a libvirt push backup (QEMU copies the disk as it
+        was when the snapshot began, while the guest runs); otherwise a
+        clone of the volume."""
+        with self._connection(host) as connection:
+            storage = self._pool(connection, volume.pool)
+            source = self._volume(connection, volume)
+            domain = self._domain(connection, instance) if instance else None
+            if domain is not None and domain.isActive():
+                self._backup_running_disk(domain, source.path(), storage, snapshot.name)
+                storage.refresh(0)
+                return self._volume_info(storage.storageVolLookupByName(snapshot.name))
+            xml = (f"<volume><name>{_text(snapshot.name)}</name><capacity unit='bytes'>{source.info()[1]}"
+                   f"</capacity><target><format type='qcow2'/></target></volume>")
+            return self._volume_info(storage.createXMLFrom(xml, source, 0))
+
+    def _backup_running_disk(self, domain, path: str, storage, name: str) -> None:
+        import libvirt
+
+        target = os.path.join(ET.fromstring(storage.XMLDesc(0)).findtext("target/path"), name)
+        disks = ET.fromstring(domain.XMLDesc(0)).findall("devices/disk")
+        device = next((d.find("target").get("dev") for d in disks
+                       if d.find("source") is not None and d.find("source").get("file") == path), None)
+        if device is None:
+            raise HypervisorOperationFailed(f"the volume at {path} is not a disk of instance {domain.name()}")
+        others = "".join(f"<disk name='{d.find('target').get('dev')}' backup='no'/>" for d in disks
+                         if d.get("device") == "disk" and d.find("target").get("dev") != device)
+        domain.backupBegin(f"<domainbackup><disks><disk name='{device}' type='file'><target file={_attr(target)}/>"
+                           f"<driver type='qcow2'/></disk>{others}</disks></domainbackup>", None, 0)
+        while domain.jobInfo()[0] != libvirt.VIR_DOMAIN_JOB_NONE:
+            time.sleep(0.2)
+        result = domain.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        if result.get("type") != libvirt.VIR_DOMAIN_JOB_COMPLETED:
+            raise HypervisorOperationFailed(f"the snapshot of {path} failed: {result.get('errmsg', 'unknown error')}")
+
+    # --- console and rules -------------------------------------------------------
+    def console_address(self, host: HostAccess, name: str) -> ConsoleAddress:
+        import libvirt
+
+        with self._connection(host) as connection:
+            domain = self._existing_domain(connection, name)
+            if not domain.isActive():
+                raise HypervisorOperationFailed(f"instance {name} is not running; its console opens when it runs")
+            graphics = ET.fromstring(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE)).find("devices/graphics[@type='vnc']")
+            if graphics is None or int(graphics.get("port", "-1")) <= 0:
+                raise HypervisorOperationFailed(f"instance {name} has no VNC display")
+            address = "127.0.0.1" if _is_local(host.url) else urlsplit(host.url).hostname
+            return ConsoleAddress(host=address, port=int(graphics.get("port")), password=graphics.get("passwd", ""))
+
+    def apply_security_rules(self, host: HostAccess, rule_set: SecurityRuleSet) -> None:
+        """Redefining a filter makes libvirt re-apply it at once to every
+        running NIC that refers to it."""
+        with self._connection(host) as connection:
+            connection.nwfilterDefineXML(security_filter_xml(rule_set))
+
+    def remove_security_rules(self, host: HostAccess, name: str) -> None:
+        import libvirt
+
+        with self._connection(host) as connection:
+            try:
+                connection.nwfilterLookupByName(name).undefine()
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() != libvirt.VIR_ERR_NO_NWFILTER:
+                    raise

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import InvalidParameter, ResourceInUse
-from infrastructure.hypervisors import get_driver
+from cloudstack_ui.jobs.events import record_event
+from infrastructure.hypervisors import HostAccess, get_driver
 from infrastructure.models import Cluster, Host, Hypervisor
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.clusters import max_hosts
@@ -27,7 +28,7 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
         raise InvalidParameter("url: the host's address is required", field="url")
     if cluster.managed_state == Cluster.ManagedState.UNMANAGED:
         raise InvalidParameter(f"clusterid: cluster {cluster.name} is unmanaged; manage it first", field="clusterid")
-    facts = get_driver(cluster.hypervisor).connect(url, username, password)
+    facts = get_driver(cluster.hypervisor).connect(HostAccess(url, username, password))
     if facts.running_vms:
         raise InvalidParameter(
             f"url: host {facts.name} already runs {facts.running_vms} VM(s); a host must run none when it is added",
@@ -43,13 +44,17 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
         _ensure_same_cpu(cluster, facts)
         if Host.objects.filter(zone=cluster.zone, name__iexact=facts.name).exists():
             raise InvalidParameter(f"url: zone {cluster.zone.name} already has a host named {facts.name}", field="url")
-        return Host.objects.create(
+        host = Host.objects.create(
             name=facts.name, zone=cluster.zone, pod=cluster.pod, cluster=cluster, hypervisor=cluster.hypervisor,
             url=url, username=username or "", password=password or "", tags=clean_tags(tags),
             ip_address=facts.ip_address, cpu_sockets=facts.cpu_sockets, cpu_number=facts.cpu_number,
             cpu_speed=facts.cpu_speed, cpu_model=facts.cpu_model, cpu_flags=facts.cpu_flags, memory=facts.memory,
             hypervisor_version=facts.hypervisor_version, state=Host.State.UP, last_pinged=timezone.now(),
+            last_answered=timezone.now(), state_changed=timezone.now(), state_reason="added",
         )
+        record_event("HOST.ADD", f"Added host {host.name} ({facts.hypervisor_version}) to cluster {cluster.name}",
+                     user=caller, resource=host, resource_type="Host")
+        return host
 
 
 def _ensure_acceleration(cluster: Cluster, facts) -> None:
@@ -105,6 +110,9 @@ def update_host(caller, host: Host, *, tags: str | None = None, allocation_state
         if host.resource_state in (Host.ResourceState.MAINTENANCE, Host.ResourceState.PREPARE_FOR_MAINTENANCE):
             raise InvalidParameter(f"allocationstate: host {host.name} is in maintenance; cancel maintenance first",
                                    field="allocationstate")
+        if host.resource_state != states[allocation_state]:
+            record_event("HOST.UPDATE", f"{allocation_state}d host {host.name} for new instances", user=caller,
+                         resource=host, resource_type="Host")
         host.resource_state = states[allocation_state]
     host.save()
     return host
@@ -120,6 +128,8 @@ def prepare_host_for_maintenance(caller, host: Host) -> Host:
         raise InvalidParameter(f"id: host {host.name} is already in maintenance", field="id")
     host.resource_state = Host.ResourceState.MAINTENANCE
     host.save(update_fields=["resource_state"])
+    record_event("MAINT.PREPARE", f"Host {host.name} is in maintenance", user=caller, resource=host,
+                 resource_type="Host")
     return host
 
 
@@ -131,6 +141,8 @@ def cancel_host_maintenance(caller, host: Host) -> Host:
         raise InvalidParameter(f"id: host {host.name} is not in maintenance", field="id")
     host.resource_state = Host.ResourceState.ENABLED
     host.save(update_fields=["resource_state"])
+    record_event("MAINT.CANCEL", f"Host {host.name} is out of maintenance", user=caller, resource=host,
+                 resource_type="Host")
     return host
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from cloudstack_ui.config.services import update_setting
 from cloudstack_ui.errors import InvalidParameter, ResourceUnavailable
-from infrastructure.hypervisors import get_driver
+from infrastructure.hypervisors import HostAccess, get_driver
 from infrastructure.hypervisors.kvm import KVMDriver
 from infrastructure.models import Host
 from infrastructure.services import clusters, hosts, pods, zones
@@ -28,20 +28,20 @@ def idle_node(tmp_path):
 
 
 def test_facts_of_a_libvirt_node(idle_node):
-    facts = KVMDriver().connect(idle_node, "root", "")
+    facts = KVMDriver().connect(HostAccess(idle_node))
     assert (facts.cpu_sockets, facts.cpu_number, facts.cpu_speed) == (2, 8, 2600)
     assert facts.memory == 8 * 1024**3 and facts.cpu_model == "x86_64"
     assert facts.running_vms == 0 and facts.hypervisor_version.startswith("TEST ")
     assert "libvirt 9." in facts.hypervisor_version or "libvirt 1" in facts.hypervisor_version
-    assert KVMDriver().ping(idle_node, "root", "") is True
+    assert KVMDriver().ping(HostAccess(idle_node)) is True
 
 
 def test_refusals_say_what_is_wrong():
     with pytest.raises(InvalidParameter, match="a KVM host is a libvirt URL"):
-        KVMDriver().connect("http://kvm1", "root", "x")
+        KVMDriver().connect(HostAccess("http://kvm1", "root", "x"))
     with pytest.raises(ResourceUnavailable, match="Unable to connect to host 127.0.0.1: unable to connect"):
-        KVMDriver().connect("qemu+tcp://127.0.0.1:1/system", "root", "x")
-    assert KVMDriver().ping("qemu+tcp://127.0.0.1:1/system", "root", "x") is False
+        KVMDriver().connect(HostAccess("qemu+tcp://127.0.0.1:1/system", "root", "x"))
+    assert KVMDriver().ping(HostAccess("qemu+tcp://127.0.0.1:1/system", "root", "x")) is False
 
 
 @pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_acceleration_takes_kvm_or_qemu_only(root_admin):
 def test_facts_of_real_qemu_through_libvirt(tmp_path):
     """Real QEMU (Debian's qemu-system-x86, installed by bin/test) through
     libvirt's embedded QEMU driver: no daemon, state under tmp_path."""
-    facts = KVMDriver().connect(f"qemu:///embed?root={tmp_path}", "root", "")
+    facts = KVMDriver().connect(HostAccess(f"qemu:///embed?root={tmp_path}"))
     assert facts.hypervisor_version.startswith("QEMU ") and "libvirt 9." in facts.hypervisor_version
     assert facts.cpu_number >= 1 and facts.cpu_speed > 0 and facts.memory > 256 * 1024**2
     assert "qemu" in facts.accelerations and facts.running_vms == 0

@@ -247,23 +247,6 @@ def test_region_rules(root_admin):
     regions.remove_region(root_admin, second)
 
 
-def test_hosts_are_pinged_and_marked_down_and_up(root_admin, cluster):
-    from infrastructure.services.monitoring import ping_due_hosts
-
-    host = hosts.add_host(root_admin, cluster, url="simulator://flaky")
-    Host.objects.update(last_pinged=None)
-    SimulatedMachine.objects.create(name="flaky", refuse_connection=True)
-    assert ping_due_hosts() == {"up": 0, "down": 1}
-    host.refresh_from_db()
-    assert host.state == "Down"
-    assert ping_due_hosts() == {"up": 0, "down": 0}, "not due again before ping.interval"
-    SimulatedMachine.objects.filter(name="flaky").update(refuse_connection=False)
-    Host.objects.update(last_pinged=None)
-    assert ping_due_hosts() == {"up": 1, "down": 0}
-    host.refresh_from_db()
-    assert host.state == "Up"
-
-
 def test_hosts_of_a_cluster_share_cpu_model_and_flags(root_admin, cluster):
     hosts.add_host(root_admin, cluster, url="simulator://first")
     SimulatedMachine.objects.create(name="other-model", cpu_model="Simulated EPYC")
