@@ -54,8 +54,7 @@ ensure_venv() {
     PYTHONWARNINGS=ignore "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$extras"
 }
 
-# libvirt's QEMU driver refuses to start without its user and groups, even
-# embedded in a test process (qemu:///embed).
+# libvirtd's QEMU driver refuses to start without its user and groups.
 ensure_libvirt_qemu_user() {
     getent group kvm >/dev/null || as_root groupadd -r kvm
     getent group libvirt-qemu >/dev/null || as_root groupadd -r libvirt-qemu

@@ -36,6 +36,7 @@ urlpatterns = [
     path("clusters/<uuid:uuid>/add-primary-storage", views.StoragePoolAddView.as_view(), name="storagepool_add"),
     path("hosts/<uuid:uuid>/enable", views.HostEnableView.as_view(), name="host_enable"),
     path("hosts/<uuid:uuid>/disable", views.HostDisableView.as_view(), name="host_disable"),
+    path("hosts/<uuid:uuid>/reconnect", views.HostReconnectView.as_view(), name="host_reconnect"),
     path("hosts/<uuid:uuid>/maintenance", views.HostMaintenanceView.as_view(), name="host_maintenance"),
     path("hosts/<uuid:uuid>/cancel-maintenance", views.HostCancelMaintenanceView.as_view(),
          name="host_cancel_maintenance"),

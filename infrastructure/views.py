@@ -16,7 +16,7 @@ from cloudstack_ui.jobs.services import submit_job
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
 from infrastructure import forms, tables, wizard
 from infrastructure.lookups import find
-from infrastructure.models import Cluster, Host, ImageStore, Pod, StoragePool, Zone
+from infrastructure.models import Capacity, Cluster, Host, ImageStore, Pod, StoragePool, Zone
 
 # The infrastructure pages are the operator's: they need what only root
 # admins may call by default, whatever the page's own list command.
@@ -75,6 +75,12 @@ class DetailView(CommandPermissionMixin, TemplateView):
     def get_children(self, obj) -> list[tuple[str, object]]:
         return []
 
+    def get_sections(self, obj) -> dict:
+        """Extra context for a detail page's own `section_template`."""
+        return {}
+
+    section_template = ""
+
     def get_context_data(self, **kwargs):
         obj = find(self.model, self.kwargs["uuid"], "id")
         children = []
@@ -84,7 +90,8 @@ class DetailView(CommandPermissionMixin, TemplateView):
         actions = [{"label": label, "url": reverse(url, args=[obj.uuid]), "icon": icon, "danger": danger}
                    for label, url, icon, danger, show in self.actions if show(obj)]
         return super().get_context_data(object=obj, kind=self.kind, fields=self.get_fields(obj), children=children,
-                                        actions=actions, **kwargs)
+                                        actions=actions, section_template=self.section_template,
+                                        **self.get_sections(obj), **kwargs)
 
 
 def always(obj):
@@ -197,7 +204,9 @@ class HostDetailView(DetailView):
     command = "listHosts"
     model = Host
     kind = "Host"
+    section_template = "infrastructure/partials/host_health.html"
     actions = (
+        ("Force reconnect", "infrastructure:host_reconnect", "arrow-repeat", False, always),
         ("Enable", "infrastructure:host_enable", "check-circle", False, lambda h: h.resource_state == "Disabled"),
         ("Disable", "infrastructure:host_disable", "slash-circle", True, lambda h: h.resource_state == "Enabled"),
         ("Enable maintenance mode", "infrastructure:host_maintenance", "tools", True,
@@ -205,6 +214,14 @@ class HostDetailView(DetailView):
         ("Cancel maintenance mode", "infrastructure:host_cancel_maintenance", "x-circle", False, _in_maintenance),
         ("Delete", "infrastructure:host_delete", "trash", True, always),
     )
+
+    def get_sections(self, host):
+        capacities = {c.type: c for c in host.capacities.all()}
+        return {
+            "capacities": [(label, capacities.get(kind)) for label, kind in
+                           (("CPU", Capacity.Type.CPU), ("Memory", Capacity.Type.MEMORY))],
+            "events": invoke(self.request.user, "listEvents", {"resourceid": host.uuid, "listall": True})[:10],
+        }
 
     def get_fields(self, host):
         return [("State", host.state), ("Resource state", host.resource_state), ("Zone", host.zone.name),
@@ -214,7 +231,7 @@ class HostDetailView(DetailView):
                 ("CPU", f"{host.cpu_sockets} socket(s), {host.cpu_number} cores at {host.cpu_speed} MHz"),
                 ("CPU model", host.cpu_model), ("CPU flags", host.cpu_flags),
                 ("Memory", f"{host.memory / 1024 ** 3:.1f} GiB"), ("Host tags", host.tags or "—"),
-                ("Last pinged", host.last_pinged), ("ID", host.uuid)]
+                ("Last pinged", host.last_pinged), ("Last answered", host.last_answered), ("ID", host.uuid)]
 
 
 class StoragePoolDetailView(DetailView):
@@ -284,6 +301,7 @@ HostEnableView = _state_action(Host, "updateHost", {"allocationstate": "Enable"}
 HostDisableView = _state_action(Host, "updateHost", {"allocationstate": "Disable"}, "Disable host", "Disable", True)
 HostMaintenanceView = _state_action(Host, "prepareHostForMaintenance", {}, "Enable maintenance mode", "Enable", True)
 HostCancelMaintenanceView = _state_action(Host, "cancelHostMaintenance", {}, "Cancel maintenance mode", "Cancel")
+HostReconnectView = _state_action(Host, "reconnectHost", {}, "Force reconnect", "Reconnect")
 PoolMaintenanceView = _state_action(StoragePool, "enableStorageMaintenance", {}, "Enable maintenance mode",
                                     "Enable", True)
 PoolCancelMaintenanceView = _state_action(StoragePool, "cancelStorageMaintenance", {}, "Cancel maintenance mode",

@@ -109,3 +109,80 @@ def subprocess_env(**extra) -> dict:
     else:
         url = f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
     return {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", **extra}
+
+
+class Libvirtd:
+    """The machine's libvirtd (and virtlogd), started for the test session
+    when none runs, and stopped again at its end; `stop` and `start` let a
+    test take the daemon away and bring it back."""
+
+    URL = "qemu:///system"
+
+    def __init__(self):
+        self.started_here = False
+
+    @staticmethod
+    def _pid(name: str) -> int | None:
+        import subprocess
+
+        found = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+        return int(found[0]) if found else None
+
+    def answers(self) -> bool:
+        import libvirt
+
+        try:
+            libvirt.open(self.URL).close()
+            return True
+        except libvirt.libvirtError:
+            return False
+
+    def start(self) -> None:
+        import os
+        import subprocess
+        import time
+
+        os.makedirs("/var/log/libvirt", exist_ok=True)
+        os.makedirs("/var/run/libvirt", exist_ok=True)
+        if self._pid("virtlogd") is None:
+            subprocess.run(["/usr/sbin/virtlogd", "-d"], check=True)
+        if self._pid("libvirtd") is None:
+            subprocess.run(["/usr/sbin/libvirtd", "-d"], check=True)
+        deadline = time.monotonic() + 30
+        while not self.answers():
+            if time.monotonic() > deadline:
+                raise RuntimeError("libvirtd did not answer on qemu:///system within 30 s")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import os
+        import signal
+        import time
+
+        pid = self._pid("libvirtd")
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while self._pid("libvirtd") is not None and time.monotonic() < deadline:
+                time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def libvirtd():
+    """A real libvirtd with QEMU (TCG guests) on qemu:///system."""
+    import os
+    import signal
+    from pathlib import Path
+
+    if os.geteuid() != 0 or not Path("/usr/sbin/libvirtd").exists():
+        pytest.fail("the KVM tests need root and Debian's libvirt-daemon (bin/test installs it)")
+    daemon = Libvirtd()
+    if not daemon.answers():
+        daemon.started_here = True
+        daemon.start()
+    yield daemon
+    if daemon.started_here:
+        daemon.stop()
+        pid = daemon._pid("virtlogd")
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)

@@ -139,7 +139,7 @@ class InstanceSpec:
     vcpus: int
     cpu_speed: int  # MHz, for the CPU shares
     memory: int  # bytes
-    vnc_password: str
+    vnc_password: str  # VNC authentication uses the first 8 characters
     disks: tuple[DiskSpec, ...] = ()
     nics: tuple[NicSpec, ...] = ()
     # Direct kernel boot (a template recorded as kernel + initrd), or "" to boot the root disk.
@@ -191,8 +191,10 @@ class HypervisorDriver(ABC):
 
     @abstractmethod
     def ping(self, host: HostAccess) -> bool:
-        """Whether the host answers now; raises HostAuthenticationFailed when
-        it answers but refuses the credentials."""
+        """Whether the host answers now. A driver that knows why a host does
+        not answer raises HostUnreachable with the reason instead of
+        answering False; HostAuthenticationFailed when the host answers but
+        refuses the credentials."""
 
     # --- instances ---------------------------------------------------------------
     @abstractmethod

@@ -2,18 +2,17 @@
 
 Hosts are libvirt URLs: qemu:///system (a host on the management server
 itself, guide 1.3), qemu+tcp://host/system, qemu+ssh://root@host/system,
-qemu+tls://host/system; qemu:///embed?root=DIR (libvirt's QEMU driver
-inside this process, no daemon: single-machine trials and tests); and
-libvirt's test:/// driver. Instances are libvirt domains named by their
-internal name, with disks on a virtio-scsi controller (hot-unplug needs no
-guest cooperation) and a password-protected VNC display; primary storage
-pools are libvirt storage pools named by the pool's uuid, volumes qcow2
-files in them; security groups are libvirt nwfilters. Connection failures become HostUnreachable, refused credentials
+qemu+tls://host/system, and libvirt's test:/// driver (its state lives in
+one process: for trials of the driver alone). Instances are libvirt domains
+named by their internal name, with disks on a virtio-scsi controller
+(hot-unplug needs no guest cooperation) and a password-protected VNC
+display; primary storage pools are libvirt storage pools named by the
+pool's uuid, volumes qcow2 files in them; security groups are libvirt
+nwfilters. Connection failures become HostUnreachable, refused credentials
 HostAuthenticationFailed; hosts below the guide's minimums (8.1.1: libvirt
 0.9.4, QEMU 1.0) are refused."""
 import ipaddress
 import os
-import threading
 import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
@@ -47,30 +46,6 @@ MIN_QEMU = 1_000_000  # 1.0
 
 def _version_text(number: int) -> str:
     return f"{number // 1_000_000}.{number // 1000 % 1000}.{number % 1000}"
-
-
-_event_loop_started = threading.Lock()
-_event_loop_running = False
-
-
-def ensure_event_loop() -> None:
-    """qemu:///embed (libvirt's QEMU driver inside this process, no daemon)
-    needs libvirt's event loop running in the process: start it once, in a
-    daemon thread."""
-    global _event_loop_running
-    import libvirt
-
-    with _event_loop_started:
-        if _event_loop_running:
-            return
-        libvirt.virEventRegisterDefaultImpl()
-
-        def run():
-            while True:
-                libvirt.virEventRunDefaultImpl()
-
-        threading.Thread(target=run, name="libvirt-events", daemon=True).start()
-        _event_loop_running = True
 
 
 def check_url(url: str) -> str:
@@ -188,8 +163,6 @@ class KVMDriver(HypervisorDriver):
 
         auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], credentials, None]
         name = urlsplit(host.url).hostname or "localhost"
-        if urlsplit(host.url).path.startswith("/embed"):
-            ensure_event_loop()
         try:
             connection = libvirt.openAuth(check_url(host.url), auth, 0)
         except libvirt.libvirtError as exc:
@@ -234,7 +207,7 @@ class KVMDriver(HypervisorDriver):
         try:
             with self._connection(host) as connection:
                 return connection.isAlive() == 1
-        except (HostUnreachable, HypervisorOperationFailed):
+        except HypervisorOperationFailed:
             return False
 
     # --- instances ---------------------------------------------------------------
@@ -287,7 +260,7 @@ class KVMDriver(HypervisorDriver):
                 f"<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>"
                 f"<devices><controller type='scsi' index='0' model='virtio-scsi'/>{''.join(disks)}{''.join(nics)}"
                 f"<serial type='pty'/><console type='pty'/><input type='tablet' bus='usb'/>"
-                f"<graphics type='vnc' port='-1' autoport='yes' listen='{listen}' passwd={_attr(spec.vnc_password)}/>"
+                f"<graphics type='vnc' port='-1' autoport='yes' listen='{listen}' passwd={_attr(spec.vnc_password[:8])}/>"
                 f"<video><model type='vga'/></video></devices></domain>")
 
     def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
@@ -547,8 +520,17 @@ class KVMDriver(HypervisorDriver):
     def apply_security_rules(self, host: HostAccess, rule_set: SecurityRuleSet) -> None:
         """Redefining a filter makes libvirt re-apply it at once to every
         running NIC that refers to it."""
+        import libvirt
+
         with self._connection(host) as connection:
-            connection.nwfilterDefineXML(security_filter_xml(rule_set))
+            xml = security_filter_xml(rule_set)
+            try:  # a filter is redefined under its own uuid
+                existing = connection.nwfilterLookupByName(rule_set.name).UUIDString()
+                xml = xml.replace("chain='root'>", f"chain='root'><uuid>{existing}</uuid>", 1)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() != libvirt.VIR_ERR_NO_NWFILTER:
+                    raise
+            connection.nwfilterDefineXML(xml)
 
     def remove_security_rules(self, host: HostAccess, name: str) -> None:
         import libvirt

@@ -88,7 +88,7 @@ class SimulatorDriver(HypervisorDriver):
         if machine is None:
             return True
         if machine.refuse_connection:
-            return False
+            raise HostUnreachable(f"Unable to connect to host {machine.name}: connection refused")
         self._log_in(machine, host)
         return True
 
@@ -164,8 +164,11 @@ class SimulatorDriver(HypervisorDriver):
 
     # --- storage -----------------------------------------------------------------
     @staticmethod
-    def _info(volume: SimulatedVolume) -> VolumeInfo:
-        return VolumeInfo(name=volume.name, path=f"/simulated/{volume.pool}/{volume.name}", size=volume.size,
+    def _path(pool: str, name: str) -> str:
+        return f"/simulated/{pool}/{name}"
+
+    def _info(self, volume: SimulatedVolume) -> VolumeInfo:
+        return VolumeInfo(name=volume.name, path=self._path(volume.pool, volume.name), size=volume.size,
                           allocation=0 if volume.backing else volume.size, format=volume.format,
                           backing=volume.backing)
 
@@ -187,7 +190,7 @@ class SimulatorDriver(HypervisorDriver):
         backing = ""
         if template is not None:
             base = self._volume(template)
-            size, backing = max(size, base.size), base.name
+            size, backing = max(size, base.size), self._path(base.pool, base.name)
         return self._create(volume, size=size, backing=backing)
 
     def _create(self, ref: VolumeRef, **fields) -> VolumeInfo:
@@ -214,7 +217,7 @@ class SimulatorDriver(HypervisorDriver):
             return
         if existing.instance_id:
             raise HypervisorOperationFailed(f"volume {volume.name} is attached to instance {existing.instance.name}")
-        if SimulatedVolume.objects.filter(pool=volume.pool.uuid, backing=volume.name).exists():
+        if SimulatedVolume.objects.filter(backing=self._path(volume.pool.uuid, volume.name)).exists():
             raise HypervisorOperationFailed(f"volume {volume.name} backs other volumes")
         existing.delete()
 

@@ -28,6 +28,7 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
         raise InvalidParameter("url: the host's address is required", field="url")
     if cluster.managed_state == Cluster.ManagedState.UNMANAGED:
         raise InvalidParameter(f"clusterid: cluster {cluster.name} is unmanaged; manage it first", field="clusterid")
+    _ensure_not_added_yet(url)
     facts = get_driver(cluster.hypervisor).connect(HostAccess(url, username, password))
     if facts.running_vms:
         raise InvalidParameter(
@@ -42,8 +43,11 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
             raise InvalidParameter(f"clusterid: cluster {cluster.name} already has {limit} hosts, the most a "
                                    f"{cluster.hypervisor} cluster takes", field="clusterid")
         _ensure_same_cpu(cluster, facts)
-        if Host.objects.filter(zone=cluster.zone, name__iexact=facts.name).exists():
-            raise InvalidParameter(f"url: zone {cluster.zone.name} already has a host named {facts.name}", field="url")
+        _ensure_not_added_yet(url)
+        same_name = Host.objects.filter(name__iexact=facts.name).select_related("cluster", "zone").first()
+        if same_name is not None:
+            raise InvalidParameter(f"url: host {facts.name} is already in cluster {same_name.cluster.name} of zone "
+                                   f"{same_name.zone.name}", field="url")
         host = Host.objects.create(
             name=facts.name, zone=cluster.zone, pod=cluster.pod, cluster=cluster, hypervisor=cluster.hypervisor,
             url=url, username=username or "", password=password or "", tags=clean_tags(tags),
@@ -55,6 +59,14 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
         record_event("HOST.ADD", f"Added host {host.name} ({facts.hypervisor_version}) to cluster {cluster.name}",
                      user=caller, resource=host, resource_type="Host")
         return host
+
+
+def _ensure_not_added_yet(url: str) -> None:
+    """A host belongs to one cluster of one zone."""
+    existing = Host.objects.filter(url__iexact=url).select_related("cluster", "zone").first()
+    if existing is not None:
+        raise InvalidParameter(f"url: {url} is already host {existing.name} in cluster {existing.cluster.name} of "
+                               f"zone {existing.zone.name}", field="url")
 
 
 def _ensure_acceleration(cluster: Cluster, facts) -> None:

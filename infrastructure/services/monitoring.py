@@ -97,7 +97,8 @@ def reconnect_host(caller, host: Host) -> Host:
         set_host_state(host, Host.State.ALERT, exc.message, user=caller)
         raise
     except HostUnreachable as exc:
-        set_host_state(host, Host.State.DISCONNECTED if host.state == Host.State.UP else host.state, exc.message,
+        current = Host.objects.values_list("state", flat=True).get(pk=host.pk)
+        set_host_state(host, Host.State.DISCONNECTED if current == Host.State.UP else current, exc.message,
                        user=caller)
         raise
     with transaction.atomic():

@@ -66,7 +66,7 @@ def test_dialogs_show_the_rule_that_failed_and_change_nothing(admin, built):
     assert Pod.objects.count() == 1
     response = admin.post(f"/client/clusters/{built['cluster'].uuid}/add-host", {"url": "simulator://h1",
                                                                                  "username": "root"})
-    assert "already has a host named h1" in response.content.decode()
+    assert "simulator://h1 is already host h1 in cluster c1 of zone z1" in response.content.decode()
     assert Host.objects.count() == 1
 
 

@@ -172,7 +172,13 @@ def test_host_rules(root_admin, cluster):
 
     host = hosts.add_host(root_admin, cluster, url="simulator://h1", password="x", tags="a, b,a")
     assert host.tags == "a,b" and host.cpu_speed == 2400 and host.password == "x"
-    refused(lambda: hosts.add_host(root_admin, cluster, url="simulator://h1"), "url", "already has a host named h1")
+    refused(lambda: hosts.add_host(root_admin, cluster, url="simulator://h1"), "url",
+            "simulator://h1 is already host h1 in cluster c1 of zone z1")
+    other_zone = zones.create_zone(root_admin, name="z2", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    other_pod = pods.create_pod(root_admin, other_zone, name="p2", gateway="10.3.0.1", netmask="/24",
+                                start_ip="10.3.0.10")
+    other_cluster = clusters.add_cluster(root_admin, other_pod, name="c2", hypervisor="Simulator")
+    refused(lambda: hosts.add_host(root_admin, other_cluster, url="SIMULATOR://h1"), "url", "already host h1")
     refused(lambda: hosts.delete_host(root_admin, host), "id", "maintenance", exc=ResourceInUse)
 
 
