@@ -283,8 +283,9 @@ class HypervisorDriver(ABC):
 def get_driver(hypervisor: str) -> HypervisorDriver:
     from infrastructure.hypervisors.kvm import KVMDriver
     from infrastructure.hypervisors.simulator import SimulatorDriver
+    from infrastructure.hypervisors.vmware import VMwareDriver
 
-    drivers = {"Simulator": SimulatorDriver, "KVM": KVMDriver}
+    drivers = {"Simulator": SimulatorDriver, "KVM": KVMDriver, "VMware": VMwareDriver}
     try:
         return drivers[hypervisor]()
     except KeyError:
