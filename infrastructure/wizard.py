@@ -92,8 +92,8 @@ class ZoneStep(StepForm):
             self.add_error("networkoffering", "The NetScaler offering needs a NetScaler device, which this version "
                                               "cannot manage yet.")
         if data.get("hypervisor") in ("VMware", "XenServer"):
-            self.add_error("hypervisor", f"{data['hypervisor']} zones need its driver, which this version does not "
-                                         f"have yet; use KVM or the Simulator.")
+            self.add_error("hypervisor", f"The wizard cannot build {data['hypervisor']} zones yet; add their "
+                                         f"clusters through the API (addCluster), or use KVM or the Simulator.")
         return data
 
 

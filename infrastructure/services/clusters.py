@@ -17,10 +17,7 @@ def add_cluster(caller, pod: Pod, *, name: str, hypervisor: str, cluster_type: s
     if hypervisor not in Hypervisor.values:
         raise InvalidParameter(f"hypervisor: must be one of {', '.join(Hypervisor.values)}", field="hypervisor")
     if hypervisor == Hypervisor.VMWARE:
-        # A vCenter cluster must be reached to be added (guide 6.5.2); the
-        # VMware driver is not part of this version.
-        raise InvalidParameter("hypervisor: VMware clusters cannot be added yet: the vCenter driver is not "
-                               "available in this version", field="hypervisor")
+        _ensure_vcenter_cluster(url, username, password)
     if allocation_state not in AllocationState.values:
         raise InvalidParameter("allocationstate: must be Enabled or Disabled", field="allocationstate")
     if pod.clusters.filter(name__iexact=name).exists():
@@ -29,11 +26,40 @@ def add_cluster(caller, pod: Pod, *, name: str, hypervisor: str, cluster_type: s
     if not zone.hypervisor:
         zone.hypervisor = hypervisor
         zone.save(update_fields=["hypervisor"])
-    return Cluster.objects.create(
+    cluster = Cluster.objects.create(
         zone=zone, pod=pod, name=name, hypervisor=hypervisor,
-        cluster_type=cluster_type or Cluster.ClusterType.CLOUD_MANAGED, allocation_state=allocation_state,
-        url=url, username=username, password=password,
+        cluster_type=cluster_type or (Cluster.ClusterType.EXTERNAL_MANAGED if hypervisor == Hypervisor.VMWARE
+                                      else Cluster.ClusterType.CLOUD_MANAGED),
+        allocation_state=allocation_state, url=url, username=username, password=password,
     )
+    if hypervisor == Hypervisor.VMWARE:
+        _add_vcenter_hosts(caller, cluster)
+    return cluster
+
+
+def _ensure_vcenter_cluster(url: str, username: str, password: str) -> None:
+    """A vCenter cluster is reached before it is stored, and must hold no VM
+    yet (guide 6.5.2, 8.3)."""
+    from infrastructure.hypervisors import HostAccess, get_driver
+
+    if not (url and username and password):
+        raise InvalidParameter("url: a VMware cluster needs the vCenter URL (http://vcenter/datacenter/cluster), "
+                               "username and password", field="url")
+    vms = get_driver(Hypervisor.VMWARE).cluster_vms(HostAccess(url, username, password))
+    if vms:
+        raise InvalidParameter(f"url: the vCenter cluster already holds {vms} VM(s); a cluster must contain no VMs "
+                               f"when it is added (guide 8.3)", field="url")
+
+
+def _add_vcenter_hosts(caller, cluster: Cluster) -> None:
+    """Every ESXi host of the vCenter cluster becomes a host of this one."""
+    from infrastructure.hypervisors import HostAccess, get_driver
+    from infrastructure.services.hosts import add_host
+
+    access = HostAccess(cluster.url, cluster.username, cluster.password)
+    for facts in get_driver(Hypervisor.VMWARE).discover_hosts(access):
+        add_host(caller, cluster, url=f"{cluster.url.rstrip('/')}/{facts.name}", username=cluster.username,
+                 password=cluster.password)
 
 
 @transaction.atomic

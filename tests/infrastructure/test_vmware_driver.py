@@ -170,3 +170,35 @@ def test_instances_volumes_snapshots_and_console(vcenter, host, tmp_path):
         driver.delete_volume(host, ref)
     with pytest.raises(UnsupportedOperation, match="not available on VMware"):
         driver.apply_security_rules(host, SecurityRuleSet("x", "02:00:00:00:00:01"))
+
+
+@pytest.fixture
+def empty_vcenter():
+    process, address = start_vcsim(vms=0)
+    yield address
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_a_vmware_cluster_brings_its_hosts(root_admin, vcenter, empty_vcenter):
+    from infrastructure.models import Cluster, Host
+    from infrastructure.services import clusters, pods, zones
+
+    zone = zones.create_zone(root_admin, name="vz", network_type="Advanced", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    pod = pods.create_pod(root_admin, zone, name="p", gateway="10.8.0.1", netmask="/24", start_ip="10.8.0.2")
+    with pytest.raises(InvalidParameter, match=r"already holds 1 VM\(s\); a cluster must contain no VMs"):
+        clusters.add_cluster(root_admin, pod, name="DC0_C0", hypervisor="VMware", url=f"http://{vcenter}/DC0/DC0_C0",
+                             username=USER, password=PASSWORD)
+    with pytest.raises(HostAuthenticationFailed):
+        clusters.add_cluster(root_admin, pod, name="DC0_C0", hypervisor="VMware",
+                             url=f"http://{empty_vcenter}/DC0/DC0_C0", username=USER, password="wrong")
+    assert not Cluster.objects.exists()
+
+    cluster = clusters.add_cluster(root_admin, pod, name="DC0_C0", hypervisor="VMware",
+                                   url=f"http://{empty_vcenter}/DC0/DC0_C0", username=USER, password=PASSWORD)
+    assert cluster.cluster_type == "ExternalManaged"
+    found = Host.objects.filter(cluster=cluster).order_by("name")
+    assert [h.name for h in found] == ["DC0_C0_H0", "DC0_C0_H1"]
+    assert found[0].hypervisor_version.startswith("VMware ESXi") and found[0].password == PASSWORD
+    assert found[0].url == f"http://{empty_vcenter}/DC0/DC0_C0/DC0_C0_H0"

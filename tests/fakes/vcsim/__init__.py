@@ -26,9 +26,10 @@ def build_vcsim() -> Path:
     return BINARY
 
 
-def start_vcsim() -> tuple[subprocess.Popen, str]:
-    """The running simulator and its host:port."""
-    process = subprocess.Popen([str(build_vcsim()), "-listen", "127.0.0.1:0", "-user", USER, "-password", PASSWORD],
+def start_vcsim(vms: int = 1) -> tuple[subprocess.Popen, str]:
+    """The running simulator (its cluster holding `vms` VMs) and its host:port."""
+    process = subprocess.Popen([str(build_vcsim()), "-listen", "127.0.0.1:0", "-user", USER, "-password", PASSWORD,
+                                "-vms", str(vms)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     address = process.stdout.readline().strip()
     if not address:

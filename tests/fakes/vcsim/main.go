@@ -18,6 +18,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	user := flag.String("user", "administrator@vsphere.local", "the only user name accepted")
 	password := flag.String("password", "Passw0rd!", "the only password accepted")
+	vms := flag.Int("vms", 1, "how many VMs the cluster holds")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -25,7 +26,7 @@ func main() {
 	model.Cluster = 1
 	model.ClusterHost = 2
 	model.Host = 0
-	model.Machine = 1
+	model.Machine = *vms
 	if err := model.Create(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
