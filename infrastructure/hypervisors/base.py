@@ -157,6 +157,9 @@ class ConsoleAddress:
     host: str
     port: int
     password: str
+    # XenServer: the VNC stream is reached by an HTTP CONNECT to this path
+    # (XAPI's console location) on host:port, not by a plain TCP connection.
+    tunnel_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -284,8 +287,9 @@ def get_driver(hypervisor: str) -> HypervisorDriver:
     from infrastructure.hypervisors.kvm import KVMDriver
     from infrastructure.hypervisors.simulator import SimulatorDriver
     from infrastructure.hypervisors.vmware import VMwareDriver
+    from infrastructure.hypervisors.xenserver import XenServerDriver
 
-    drivers = {"Simulator": SimulatorDriver, "KVM": KVMDriver, "VMware": VMwareDriver}
+    drivers = {"Simulator": SimulatorDriver, "KVM": KVMDriver, "VMware": VMwareDriver, "XenServer": XenServerDriver}
     try:
         return drivers[hypervisor]()
     except KeyError:

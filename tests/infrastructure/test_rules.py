@@ -4,6 +4,7 @@ nothing created."""
 import pytest
 
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceInUse, ResourceUnavailable
+from infrastructure.hypervisors import HostAuthenticationFailed
 from infrastructure.models import Cluster, Host, ImageStore, Pod, SimulatedMachine, StoragePool, Zone
 from infrastructure.services import clusters, hosts, pods, regions, storage, zones
 from infrastructure.services.addressing import parse_vlan_ranges
@@ -189,11 +190,18 @@ def test_cluster_size_follows_the_hypervisor_capability(root_admin, cluster):
     refused(lambda: hosts.add_host(root_admin, cluster, url="simulator://two"), "clusterid", "already has 1 hosts")
 
 
-def test_hosts_of_hypervisors_without_a_driver_are_refused(root_admin, pod):
+def test_xenserver_hosts_through_xapi_and_vmware_clusters_need_vcenter(root_admin, pod):
+    from tests.fakes.xapi import XapiServer
+
     xen = clusters.add_cluster(root_admin, pod, name="xen", hypervisor="XenServer")
-    refused(lambda: hosts.add_host(root_admin, xen, url="http://xen1"), "hypervisor", "driver is not available")
-    refused(lambda: clusters.add_cluster(root_admin, pod, name="vc", hypervisor="VMware"), "hypervisor",
-            "vCenter driver")
+    refused(lambda: hosts.add_host(root_admin, xen, url="qemu:///system"), "url", "is written http://address")
+    with XapiServer() as xapi:
+        refused(lambda: hosts.add_host(root_admin, xen, url=xapi.url, password="wrong"), "password",
+                "Unable to log in", exc=HostAuthenticationFailed)
+        host = hosts.add_host(root_admin, xen, url=xapi.url, password="xen-secret")
+    assert (host.name, host.hypervisor, host.cpu_number) == ("xen1", "XenServer", 8)
+    refused(lambda: clusters.add_cluster(root_admin, pod, name="vc", hypervisor="VMware"), "url",
+            "needs the vCenter URL")
 
 
 def test_primary_storage_rules(root_admin, zone, pod, cluster):

@@ -1,0 +1,139 @@
+"""The XenServer driver over the wire against tests/fakes/xapi.py, a
+protocol fake of XAPI (XML-RPC in XAPI's envelope, records in memory): what
+is proven is the driver's calls, arguments and error handling, not
+XenServer itself."""
+import uuid
+
+import pytest
+
+from cloudstack_ui.errors import InvalidParameter
+from infrastructure.hypervisors import (
+    DiskSpec,
+    HostAccess,
+    HostAuthenticationFailed,
+    HostUnreachable,
+    HypervisorOperationFailed,
+    InstanceSpec,
+    NicSpec,
+    PoolSpec,
+    PowerState,
+    SecurityRuleSet,
+    UnsupportedOperation,
+    VolumeRef,
+    get_driver,
+)
+from tests.fakes.xapi import XapiServer
+
+NFS = PoolSpec(uuid=str(uuid.uuid4()), protocol="NetworkFilesystem", server="10.0.0.5", path="/export/xen")
+
+
+@pytest.fixture
+def xapi():
+    with XapiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def host(xapi):
+    return HostAccess(xapi.url, "root", "xen-secret")
+
+
+def test_facts_networks_and_refusals(xapi, host):
+    driver = get_driver("XenServer")
+    facts = driver.connect(host)
+    assert (facts.name, facts.ip_address, facts.hypervisor_version) == ("xen1", "127.0.0.1", "XenServer 6.2.0")
+    assert (facts.cpu_sockets, facts.cpu_number, facts.cpu_speed, facts.memory) == (2, 8, 2600, 64 * 1024**3)
+    assert "vmx" in facts.cpu_flags and facts.running_vms == 0, "the control domain is not counted"
+    assert driver.network_labels(host) == ["cloud-guest", "cloud-private", "cloud-public"]
+    assert driver.ping(host) is True
+    assert not xapi.xapi.sessions, "every session is logged out"
+
+    with pytest.raises(HostAuthenticationFailed, match="Unable to log in to host 127.0.0.1 as root"):
+        driver.connect(HostAccess(xapi.url, "root", "wrong"))
+    with pytest.raises(HostUnreachable, match="Unable to connect to host 127.0.0.1"):
+        driver.connect(HostAccess("http://127.0.0.1:1", "root", "x"))
+    with pytest.raises(InvalidParameter, match="is written http://address"):
+        driver.connect(HostAccess("qemu:///system"))
+    with XapiServer(member=True) as member:
+        with pytest.raises(InvalidParameter, match="whose master is 192.0.2.10; add the pool master first"):
+            driver.connect(HostAccess(member.url, "root", "xen-secret"))
+
+
+def test_instances_volumes_snapshots_and_console(xapi, host):
+    driver, name = get_driver("XenServer"), "i-2-7-VM"
+    records = xapi.xapi.records
+    capacity, available = driver.prepare_storage_pool(host, NFS)
+    assert capacity == available == 2048 * 1024**3
+    sr = next(r for r in records["SR"].values() if r["name_label"] == NFS.uuid)
+    assert sr["device_config"] == {"server": "10.0.0.5", "serverpath": "/export/xen"} and sr["shared"] is True
+    driver.prepare_storage_pool(host, NFS)
+    assert sum(1 for r in records["SR"].values() if r["name_label"] == NFS.uuid) == 1, "created once"
+
+    template = driver.create_volume(host, VolumeRef(NFS, "tmpl"), 2 * 1024**3)
+    root = driver.create_volume(host, VolumeRef(NFS, "root"), 4 * 1024**3, template=VolumeRef(NFS, "tmpl"))
+    assert root.size == 4 * 1024**3 and root.path != template.path, "a clone of the template, grown"
+    driver.create_volume(host, VolumeRef(NFS, "data"), 1024**3)
+
+    spec = InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=2, cpu_speed=1000, memory=512 * 1024**2,
+                        vnc_password="vncSec-1", disks=(DiskSpec(VolumeRef(NFS, "root"), 0),),
+                        nics=(NicSpec(mac="02:00:0a:0b:0c:0d", network="cloud-guest"),))
+    driver.define_instance(host, spec)
+    with pytest.raises(HypervisorOperationFailed, match="already defined"):
+        driver.define_instance(host, spec)
+    vm = next(r for r in records["VM"].values() if r["name_label"] == name)
+    assert vm["memory_static_max"] == str(512 * 1024**2) and vm["VCPUs_max"] == "2"
+    assert [records["VIF"][v]["MAC"] for v in vm["VIFs"]] == ["02:00:0a:0b:0c:0d"]
+    with pytest.raises(HypervisorOperationFailed, match="network cloud-storage is not in this pool"):
+        driver.define_instance(host, InstanceSpec(name="i-2-8-VM", uuid="u", vcpus=1, cpu_speed=1, memory=1,
+                                                  vnc_password="x", nics=(NicSpec("02:00:00:00:00:02",
+                                                                                  "cloud-storage"),)))
+
+    assert driver.instance_power_state(host, name) == PowerState.OFF
+    driver.start_instance(host, name)
+    driver.start_instance(host, name)  # running already: no error
+    assert vm["power_state"] == "Running" and driver.instance_power_states(host) == {name: PowerState.ON}
+    console = driver.console_address(host, name)
+    assert (console.host, console.port, console.password) == ("127.0.0.1", 443, "vncSec-1")
+    assert console.tunnel_path.startswith("/console?ref=")
+
+    driver.attach_volume(host, name, DiskSpec(VolumeRef(NFS, "data"), 1))
+    attached = [records["VBD"][b] for b in vm["VBDs"]]
+    assert [(b["userdevice"], b["currently_attached"]) for b in attached] == [("0", True), ("1", True)]
+    snapshot = driver.snapshot_volume(host, VolumeRef(NFS, "root"), VolumeRef(NFS, "root-snap"), instance=name)
+    assert snapshot.name == "root-snap" and snapshot.backing == root.path
+    with pytest.raises(HypervisorOperationFailed, match="VDI_IN_USE"):
+        driver.delete_volume(host, VolumeRef(NFS, "data"))
+    driver.detach_volume(host, name, DiskSpec(VolumeRef(NFS, "data"), 1))
+    assert len(vm["VBDs"]) == 1
+    with pytest.raises(HypervisorOperationFailed, match="not attached"):
+        driver.detach_volume(host, name, DiskSpec(VolumeRef(NFS, "data"), 1))
+
+    driver.reboot_instance(host, name)
+    assert vm["boots"] == 2
+    with pytest.raises(UnsupportedOperation, match="not in this pool"):
+        driver.migrate_instance(host, name, HostAccess("http://198.51.100.9", "root", "x"))
+    driver.stop_instance(host, name, timeout=5)
+    assert vm["power_state"] == "Halted"
+    with pytest.raises(HypervisorOperationFailed, match="not running"):
+        driver.console_address(host, name)
+    driver.start_instance(host, name)
+    driver.stop_instance(host, name, forced=True)
+    assert driver.instance_power_state(host, name) == PowerState.OFF
+
+    driver.destroy_instance(host, name)
+    driver.destroy_instance(host, name)
+    assert driver.instance_power_state(host, name) == PowerState.MISSING
+    for volume in ("root-snap", "data", "root", "tmpl"):
+        driver.delete_volume(host, VolumeRef(NFS, volume))
+        driver.delete_volume(host, VolumeRef(NFS, volume))
+    assert not records.get("VDI") and not records.get("VBD") and not records.get("VIF")
+
+
+def test_what_the_driver_does_not_offer(host, tmp_path):
+    driver = get_driver("XenServer")
+    with pytest.raises(UnsupportedOperation, match="import_raw_vdi"):
+        driver.import_volume(host, VolumeRef(NFS, "x"), str(tmp_path))
+    with pytest.raises(UnsupportedOperation, match="vmops"):
+        driver.apply_security_rules(host, SecurityRuleSet("x", "02:00:00:00:00:01"))
+    with pytest.raises(InvalidParameter, match="storage repository label-x is not in this pool"):
+        driver.prepare_storage_pool(host, PoolSpec(uuid="u", protocol="PreSetup", server="xen1", path="/label-x"))
