@@ -1,8 +1,9 @@
 """The XenServer hypervisor through XenAPI (XML-RPC to the pool master).
 
-A host is `http(s)://address` with its root credentials. The first host of
-a cluster must be its pool's master (guide 8.2): a pool member answers
-HOST_IS_SLAVE and is refused with the master's address. Instances are VMs
+A host is `http(s)://address` with its root credentials; a pool member
+answers HOST_IS_SLAVE with its master's address, and is then reached
+through the master (the services require the first host of a cluster to be
+the master, guide 8.2, and later ones to be of the same pool). Instances are VMs
 created from a full XAPI record (HVM, boot order disk then CD), with VBDs
 for their volumes and VIFs on networks found by name-label (guide 8.2.10:
 cloud-public, cloud-private, cloud-guest); volumes are VDIs in the SR whose
@@ -69,27 +70,19 @@ class XenServerDriver(HypervisorDriver):
 
     @contextmanager
     def _session(self, host: HostAccess):
-        """A logged-in XenAPI session (its `xenapi` proxy), logged out afterwards."""
+        """A logged-in XenAPI session (its `xenapi` proxy) with the pool
+        master, logged out afterwards. A pool member's URL is followed to
+        its master (same scheme and port)."""
         import XenAPI
 
         url = check_url(host.url)
+        session = self._login(url, host)
+        if isinstance(session, str):
+            session = self._login(urlsplit(url)._replace(netloc=self._netloc(url, session)).geturl(), host)
+            if isinstance(session, str):
+                raise HostUnreachable(f"Unable to connect to host {urlsplit(url).hostname}: its pool master "
+                                      f"{session} answers as a member too")
         address = urlsplit(url).hostname
-        https = urlsplit(url).scheme.lower() == "https"
-        session = XenAPI.Session(url, transport=_SafeTimeoutTransport() if https else _TimeoutTransport(),
-                                 ignore_ssl=https)
-        try:
-            session.xenapi.login_with_password(host.username or "root", host.password, "1.0", "cloudstack-ui")
-        except XenAPI.Failure as exc:
-            code = exc.details[0] if exc.details else ""
-            if code == "HOST_IS_SLAVE":
-                raise InvalidParameter(f"url: {address} is a member of a pool whose master is {exc.details[1]}; "
-                                       f"add the pool master first (guide 8.2)", field="url")
-            if code == "SESSION_AUTHENTICATION_FAILED":
-                raise HostAuthenticationFailed(f"Unable to log in to host {address} as {host.username or 'root'}: "
-                                               f"the username or password is wrong")
-            raise HostUnreachable(f"Unable to connect to host {address}: {', '.join(exc.details)}")
-        except (OSError, xmlrpc.client.ProtocolError, xmlrpc.client.Fault) as exc:
-            raise HostUnreachable(f"Unable to connect to host {address}: {exc}")
         try:
             yield session.xenapi
         except XenAPI.Failure as exc:
@@ -100,6 +93,34 @@ class XenServerDriver(HypervisorDriver):
             except (OSError, XenAPI.Failure, xmlrpc.client.Error):
                 pass
 
+    @staticmethod
+    def _netloc(url: str, address: str) -> str:
+        port = urlsplit(url).port
+        return f"{address}:{port}" if port else address
+
+    @staticmethod
+    def _login(url: str, host: HostAccess):
+        """A logged-in session, or the master's address when `url` is a pool member."""
+        import XenAPI
+
+        address = urlsplit(url).hostname
+        https = urlsplit(url).scheme.lower() == "https"
+        session = XenAPI.Session(url, transport=_SafeTimeoutTransport() if https else _TimeoutTransport(),
+                                 ignore_ssl=https)
+        try:
+            session.xenapi.login_with_password(host.username or "root", host.password, "1.0", "cloudstack-ui")
+            return session
+        except XenAPI.Failure as exc:
+            code = exc.details[0] if exc.details else ""
+            if code == "HOST_IS_SLAVE":
+                return exc.details[1]
+            if code == "SESSION_AUTHENTICATION_FAILED":
+                raise HostAuthenticationFailed(f"Unable to log in to host {address} as {host.username or 'root'}: "
+                                               f"the username or password is wrong")
+            raise HostUnreachable(f"Unable to connect to host {address}: {', '.join(exc.details)}")
+        except (OSError, xmlrpc.client.ProtocolError, xmlrpc.client.Fault) as exc:
+            raise HostUnreachable(f"Unable to connect to host {address}: {exc}")
+
     # --- hosts -------------------------------------------------------------------
     def _this_host(self, api, host: HostAccess) -> str:
         """The host record the URL names (by address), or the master."""
@@ -108,6 +129,11 @@ class XenServerDriver(HypervisorDriver):
             if address in (record["address"], record["hostname"], record["name_label"]):
                 return ref
         return api.pool.get_master(api.pool.get_all()[0])
+
+    def pool_master(self, host: HostAccess) -> str:
+        """The address of the master of the host's pool."""
+        with self._session(host) as api:
+            return api.host.get_address(api.pool.get_master(api.pool.get_all()[0]))
 
     def connect(self, host: HostAccess) -> HostFacts:
         with self._session(host) as api:

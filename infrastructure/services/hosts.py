@@ -36,6 +36,8 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
             field="url")
     _ensure_outside_reserved_range(cluster, facts.ip_address)
     _ensure_acceleration(cluster, facts)
+    if cluster.hypervisor == Hypervisor.XENSERVER:
+        _ensure_same_pool(cluster, HostAccess(url, username, password), facts)
     with transaction.atomic():
         cluster = locked(Cluster, cluster)
         limit = max_hosts(cluster.hypervisor)
@@ -79,6 +81,19 @@ def _ensure_acceleration(cluster: Cluster, facts) -> None:
         raise InvalidParameter(
             f"url: host {facts.name} cannot run {wanted} guests (it offers {', '.join(facts.accelerations) or 'none'}); "
             f"set kvm.guest.acceleration to qemu for cluster {cluster.name} to use software emulation", field="url")
+
+
+def _ensure_same_pool(cluster: Cluster, access: HostAccess, facts) -> None:
+    """A XenServer cluster is one pool: its first host is the pool master,
+    the others members of that pool (guide 8.2)."""
+    master = get_driver(Hypervisor.XENSERVER).pool_master(access)
+    first = cluster.hosts.order_by("created", "id").first()
+    if first is None and master != facts.ip_address:
+        raise InvalidParameter(f"url: host {facts.name} is a member of the pool whose master is {master}; the first "
+                               f"host of a cluster must be its pool master (guide 8.2)", field="url")
+    if first is not None and master != first.ip_address:
+        raise InvalidParameter(f"url: host {facts.name} belongs to the pool of {master}, not to cluster "
+                               f"{cluster.name}'s pool (master {first.ip_address})", field="url")
 
 
 def _ensure_same_cpu(cluster: Cluster, facts) -> None:

@@ -6,9 +6,10 @@ in-memory pool. It is NOT XenServer: it keeps records and enforces the
 power-state and attachment rules the XenServer driver relies on, so the
 driver's calls, arguments and error handling are exercised over the wire.
 
-The pool: a master host (and, with `member=True`, a second host answering
-HOST_IS_SLAVE), the control domain, a template, networks cloud-public,
-cloud-private and cloud-guest, a local SR."""
+The pool: a master host at `address` (and, with `member_address`, a second
+host whose own XML-RPC server answers HOST_IS_SLAVE naming the master, as
+a pool member does), the control domain, a template, networks
+cloud-public, cloud-private and cloud-guest, a local SR."""
 from __future__ import annotations
 
 import itertools
@@ -27,9 +28,8 @@ class XapiFailure(Exception):
 class FakeXapi:
     """The pool's records by class and ref, and the calls on them."""
 
-    def __init__(self, *, username="root", password="xen-secret", member=False):
-        self.username, self.password = username, password
-        self.member = member
+    def __init__(self, *, username="root", password="xen-secret", address="127.0.0.1"):
+        self.username, self.password, self.address = username, password, address
         self.records: dict[str, dict[str, dict]] = {}
         self.sessions: set[str] = set()
         self._ids = itertools.count(1)
@@ -37,7 +37,7 @@ class FakeXapi:
         metrics = self.add("host_metrics", memory_total=str(64 * GiB), memory_free=str(60 * GiB), live=True)
         cpus = [self.add("host_cpu", number=str(i), speed="2600", modelname="Intel(R) Xeon(R) E5-2670",
                          flags="fpu vme de pse tsc msr pae mce vmx") for i in range(8)]
-        self.master = self.add("host", name_label="xen1", hostname="xen1", address="127.0.0.1", metrics=metrics,
+        self.master = self.add("host", name_label="xen1", hostname="xen1", address=address, metrics=metrics,
                                host_CPUs=cpus, resident_VMs=[], cpu_info={"socket_count": "2", "cpu_count": "8"},
                                software_version={"product_brand": "XenServer", "product_version": "6.2.0",
                                                  "xapi": "1.3"})
@@ -69,10 +69,20 @@ class FakeXapi:
     def of(self, cls: str) -> dict[str, dict]:
         return self.records.setdefault(cls, {})
 
+    def add_member(self, address: str) -> str:
+        """A second host of the pool."""
+        master = self.record("host", self.master)
+        metrics = self.add("host_metrics", memory_total=str(64 * GiB), memory_free=str(64 * GiB), live=True)
+        return self.add("host", name_label="xen2", hostname="xen2", address=address, metrics=metrics,
+                        host_CPUs=list(master["host_CPUs"]), resident_VMs=[], cpu_info=dict(master["cpu_info"]),
+                        software_version=dict(master["software_version"]))
+
     # --- dispatch ----------------------------------------------------------------
-    def call(self, method: str, params: tuple):
+    def call(self, method: str, params: tuple, *, served_at: str):
         with self.lock:
             if method == "session.login_with_password":
+                if served_at != self.address:
+                    raise XapiFailure("HOST_IS_SLAVE", self.address)
                 return self.login(*params[:2])
             session, *args = params
             if session not in self.sessions:
@@ -121,8 +131,6 @@ class FakeXapi:
         raise XapiFailure(*description)
 
     def login(self, username: str, password: str) -> str:
-        if self.member:
-            raise XapiFailure("HOST_IS_SLAVE", "192.0.2.10")
         if (username, password) != (self.username, self.password):
             raise XapiFailure("SESSION_AUTHENTICATION_FAILED", username, "Authentication failure")
         session = f"OpaqueRef:session-{uuid.uuid4()}"
@@ -302,19 +310,22 @@ class _Handler(SimpleXMLRPCRequestHandler):
 
 
 class XapiServer:
-    """The fake on 127.0.0.1 (a free port), serving in a thread."""
+    """One host's XML-RPC endpoint on `address` (a free port unless given),
+    serving in a thread. Servers given the same `xapi` serve one pool; only
+    the master's address logs in."""
 
-    def __init__(self, **options):
-        self.xapi = FakeXapi(**options)
-        self.server = SimpleXMLRPCServer(("127.0.0.1", 0), requestHandler=_Handler, allow_none=True,
-                                         logRequests=False)
+    def __init__(self, xapi: FakeXapi | None = None, *, address: str = "127.0.0.1", port: int = 0, **options):
+        self.xapi = xapi or FakeXapi(address=address, **options)
+        self.address = address
+        self.server = SimpleXMLRPCServer((address, port), requestHandler=_Handler, allow_none=True, logRequests=False)
         self.server.register_instance(self)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
+        self.url = f"http://{address}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _dispatch(self, method: str, params: tuple):
         try:
-            return {"Status": "Success", "Value": self.xapi.call(method, params)}
+            return {"Status": "Success", "Value": self.xapi.call(method, params, served_at=self.address)}
         except XapiFailure as failure:
             return {"Status": "Failure", "ErrorDescription": failure.description}
 

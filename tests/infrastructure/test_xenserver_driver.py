@@ -54,9 +54,6 @@ def test_facts_networks_and_refusals(xapi, host):
         driver.connect(HostAccess("http://127.0.0.1:1", "root", "x"))
     with pytest.raises(InvalidParameter, match="is written http://address"):
         driver.connect(HostAccess("qemu:///system"))
-    with XapiServer(member=True) as member:
-        with pytest.raises(InvalidParameter, match="whose master is 192.0.2.10; add the pool master first"):
-            driver.connect(HostAccess(member.url, "root", "xen-secret"))
 
 
 def test_instances_volumes_snapshots_and_console(xapi, host):
@@ -137,3 +134,31 @@ def test_what_the_driver_does_not_offer(host, tmp_path):
         driver.apply_security_rules(host, SecurityRuleSet("x", "02:00:00:00:00:01"))
     with pytest.raises(InvalidParameter, match="storage repository label-x is not in this pool"):
         driver.prepare_storage_pool(host, PoolSpec(uuid="u", protocol="PreSetup", server="xen1", path="/label-x"))
+
+
+@pytest.mark.django_db
+def test_a_pool_is_one_cluster_led_by_its_master(root_admin):
+    """Two hosts of one pool, each with its own endpoint (127.0.0.2 the
+    master, 127.0.0.3 a member answering HOST_IS_SLAVE), and a host of
+    another pool."""
+    from cloudstack_ui.errors import InvalidParameter as Refused
+    from infrastructure.services import clusters, hosts, pods, zones
+    from tests.fakes.xapi import FakeXapi
+
+    pool = FakeXapi(address="127.0.0.2")
+    pool.add_member("127.0.0.3")
+    zone = zones.create_zone(root_admin, name="xz", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    pod = pods.create_pod(root_admin, zone, name="p", gateway="10.6.0.1", netmask="/24", start_ip="10.6.0.2",
+                          end_ip="10.6.0.9")
+    cluster = clusters.add_cluster(root_admin, pod, name="xen", hypervisor="XenServer")
+    with XapiServer(pool, address="127.0.0.2") as master, \
+            XapiServer(pool, address="127.0.0.3", port=master.port) as member, XapiServer() as other:
+        facts = get_driver("XenServer").connect(HostAccess(member.url, "root", "xen-secret"))
+        assert (facts.name, facts.ip_address) == ("xen2", "127.0.0.3"), "a member is reached through its master"
+        with pytest.raises(Refused, match="member of the pool whose master is 127.0.0.2; the first host"):
+            hosts.add_host(root_admin, cluster, url=member.url, password="xen-secret")
+        hosts.add_host(root_admin, cluster, url=master.url, password="xen-secret")
+        hosts.add_host(root_admin, cluster, url=member.url, password="xen-secret")
+        with pytest.raises(Refused, match="belongs to the pool of 127.0.0.1, not to cluster xen's pool"):
+            hosts.add_host(root_admin, cluster, url=other.url, password="xen-secret")
+    assert sorted(cluster.hosts.values_list("name", flat=True)) == ["xen1", "xen2"]
