@@ -509,9 +509,9 @@ class ZoneWizardView(CommandPermissionMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if self.step == "summary":
             return self.launch()
-        form = self.form(request.POST)
+        form = self.form(self.with_kept_secrets(request.POST))
         if "back" in request.POST:
-            self.data[self.step] = {k: v for k, v in request.POST.items() if k in form.fields}
+            self.data[self.step] = {k: v for k, v in form.data.items() if k in form.fields}
             save_wizard(request, self.data)
             return redirect("infrastructure:zone_wizard_step", step=self.steps[self.steps.index(self.step) - 1])
         if not form.is_valid():
@@ -520,6 +520,16 @@ class ZoneWizardView(CommandPermissionMixin, TemplateView):
         save_wizard(request, self.data)
         steps = wizard.steps_for(self.data)
         return redirect("infrastructure:zone_wizard_step", step=steps[steps.index(self.step) + 1])
+
+    def with_kept_secrets(self, posted):
+        """Secrets are never sent back to the browser: a secret left blank
+        keeps the one entered before."""
+        data = posted.copy()
+        stored = self.data.get(self.step, {})
+        for name, field in wizard.STEP_FORMS[self.step].base_fields.items():
+            if isinstance(field.widget, PasswordInput) and not data.get(name) and stored.get(name):
+                data[name] = stored[name]
+        return data
 
     def launch(self):
         missing = [s for s in self.steps[:-1] if s not in self.data]

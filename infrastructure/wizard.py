@@ -91,9 +91,6 @@ class ZoneStep(StepForm):
         elif data.get("networkoffering") == "DefaultSharedNetscalerEIPandELBNetworkOffering":
             self.add_error("networkoffering", "The NetScaler offering needs a NetScaler device, which this version "
                                               "cannot manage yet.")
-        if data.get("hypervisor") in ("VMware", "XenServer"):
-            self.add_error("hypervisor", f"The wizard cannot build {data['hypervisor']} zones yet; add their "
-                                         f"clusters through the API (addCluster), or use KVM or the Simulator.")
         return data
 
 
@@ -225,8 +222,32 @@ class StorageStep(PublicStep):
 
 class ClusterStep(StepForm):
     title = "Cluster"
-    help = "Hosts of a cluster share hardware, hypervisor, subnet and primary storage."
+    help = ("Hosts of a cluster share hardware, hypervisor, subnet and primary storage. A VMware cluster is the "
+            "vSphere cluster of that name; its ESXi hosts are added from vCenter (guide 6.5.2).")
     name = forms.CharField(label="Cluster name")
+    vcenterhost = forms.CharField(label="vCenter host (VMware)", required=False)
+    vcenterusername = forms.CharField(label="vCenter username (VMware)", required=False)
+    vcenterpassword = forms.CharField(label="vCenter password (VMware)", required=False,
+                                      widget=forms.PasswordInput)
+    vcenterdatacenter = forms.CharField(label="vCenter datacenter (VMware)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.hypervisor != Hypervisor.VMWARE:
+            for field in ("vcenterhost", "vcenterusername", "vcenterpassword", "vcenterdatacenter"):
+                del self.fields[field]
+
+    def clean(self):
+        data = super().clean()
+        if self.hypervisor == Hypervisor.VMWARE:
+            for field in ("vcenterhost", "vcenterusername", "vcenterpassword", "vcenterdatacenter"):
+                if not data.get(field):
+                    self.add_error(field, "A VMware cluster needs this to reach vCenter.")
+        return data
+
+
+def vcenter_url(cluster: dict) -> str:
+    return f"http://{cluster['vcenterhost']}/{cluster['vcenterdatacenter']}/{cluster['name']}"
 
 
 class HostStep(StepForm):
@@ -235,7 +256,7 @@ class HostStep(StepForm):
             "qemu+ssh://USER@NAME/system for KVM; a libvirt URL such as qemu:///system is taken as it is.")
     hostname = forms.CharField(label="Host name")
     username = forms.CharField(label="Username", initial="root")
-    password = forms.CharField(label="Password", required=False, widget=forms.PasswordInput(render_value=True))
+    password = forms.CharField(label="Password", required=False, widget=forms.PasswordInput)
     hosttags = forms.CharField(label="Host tags", required=False)
 
 
@@ -284,7 +305,7 @@ class PrimaryStep(StepForm):
     volumegroup = forms.CharField(label="Volume group (CLVM)", required=False)
     pool = forms.CharField(label="RADOS pool (RBD)", required=False)
     rbduser = forms.CharField(label="RADOS user (RBD)", required=False)
-    rbdsecret = forms.CharField(label="RADOS secret (RBD)", required=False, widget=forms.PasswordInput(render_value=True))
+    rbdsecret = forms.CharField(label="RADOS secret (RBD)", required=False, widget=forms.PasswordInput)
     datacenter = forms.CharField(label="vCenter datacenter (VMFS)", required=False)
     datastore = forms.CharField(label="Datastore (VMFS)", required=False)
     tags = forms.CharField(label="Storage tags", required=False)
@@ -342,7 +363,9 @@ def steps_for(wizard: dict) -> list[str]:
     advanced = wizard.get("type", {}).get("networktype") == "Advanced"
     storage = bool(wizard.get("network", {}).get("storage_label"))
     steps = ["type", "zone", "network"] + (["public"] if advanced else []) + ["pod", "guest"]
-    return steps + (["storage"] if storage else []) + ["cluster", "host", "primary", "secondary", "summary"]
+    vmware = wizard.get("zone", {}).get("hypervisor") == Hypervisor.VMWARE
+    return steps + (["storage"] if storage else []) + ["cluster"] + ([] if vmware else ["host"]) + [
+        "primary", "secondary", "summary"]
 
 
 def build_plan(wizard: dict) -> list[dict]:
@@ -409,14 +432,23 @@ def build_plan(wizard: dict) -> list[dict]:
         plan.append(item("storage", "Storage IP range", "storage", "createStorageNetworkIpRange",
                          {"podid": "$pod", "gateway": storage["gateway"], "netmask": storage["netmask"],
                           "vlan": storage.get("vlan"), "startip": storage["startip"], "endip": storage.get("endip")}))
-    host = wizard["host"]
+    cluster = wizard["cluster"]
+    if hypervisor == Hypervisor.VMWARE:
+        plan.append(item("cluster", "Cluster and its ESXi hosts", "cluster", "addCluster",
+                         {"zoneid": "$zone", "podid": "$pod", "clustername": cluster["name"],
+                          "hypervisor": hypervisor, "url": vcenter_url(cluster),
+                          "username": cluster["vcenterusername"], "password": cluster["vcenterpassword"]}))
+    else:
+        host = wizard["host"]
+        plan += [
+            item("cluster", "Cluster", "cluster", "addCluster",
+                 {"zoneid": "$zone", "podid": "$pod", "clustername": cluster["name"], "hypervisor": hypervisor}),
+            item("host", "Host", "host", "addHost",
+                 {"zoneid": "$zone", "podid": "$pod", "clusterid": "$cluster", "hypervisor": hypervisor,
+                  "url": host_url(hypervisor, host["hostname"], host["username"]), "username": host["username"],
+                  "password": host.get("password", ""), "hosttags": host.get("hosttags", "")}),
+        ]
     plan += [
-        item("cluster", "Cluster", "cluster", "addCluster",
-             {"zoneid": "$zone", "podid": "$pod", "clustername": wizard["cluster"]["name"], "hypervisor": hypervisor}),
-        item("host", "Host", "host", "addHost",
-             {"zoneid": "$zone", "podid": "$pod", "clusterid": "$cluster", "hypervisor": hypervisor,
-              "url": host_url(hypervisor, host["hostname"], host["username"]), "username": host["username"],
-              "password": host.get("password", ""), "hosttags": host.get("hosttags", "")}),
         item("primary", "Primary storage", "primary", "createStoragePool",
              {"zoneid": "$zone", "podid": "$pod", "clusterid": "$cluster", "name": wizard["primary"]["name"],
               "url": pool_url(wizard["primary"]), "tags": wizard["primary"].get("tags", "")}),

@@ -88,8 +88,12 @@ def update_cluster(caller, cluster: Cluster, *, allocation_state: str | None = N
 
 @transaction.atomic
 def delete_cluster(caller, cluster: Cluster) -> None:
+    """A cluster leaves once its hosts and primary storage are gone; a
+    VMware cluster's hosts came from vCenter with it and leave with it."""
     ensure_root_admin(caller)
     cluster = locked(Cluster, cluster)
+    if cluster.hypervisor == Hypervisor.VMWARE:
+        cluster.hosts.all().delete()
     if cluster.hosts.exists() or cluster.storage_pools.exists():
         raise ResourceInUse(f"id: cluster {cluster.name} still has hosts or primary storage; remove them first",
                             field="id")

@@ -168,3 +168,40 @@ def test_advanced_zone_on_two_physical_networks(admin):
     assert list(PhysicalNetwork.objects.get(name="mgmt-net").traffic_types.values_list("traffic_type", flat=True)) \
         == ["Management"]
     assert VlanIpRange.objects.get().physical_network == data
+
+
+def test_secrets_are_not_sent_back_and_a_blank_one_keeps_the_entry(admin):
+    walk(admin, BASIC[:-2])
+    back = admin.post("/client/zones/wizard/primary", {"back": ""})
+    assert back["Location"].endswith("/host")
+    page = admin.get("/client/zones/wizard/host").content.decode()
+    assert "secret-pw" not in page, "the host password is not rendered back"
+    walk(admin, [("host", {"hostname": "wizard-host", "username": "root", "password": ""})])
+    walk(admin, BASIC[-2:])
+    admin.post("/client/zones/wizard/summary", {"launch": ""})
+    assert Host.objects.get().password == "secret-pw"
+
+
+def test_a_vmware_zone_brings_the_clusters_esxi_hosts(admin):
+    from tests.fakes.vcsim import PASSWORD, USER, start_vcsim
+
+    process, address = start_vcsim(vms=0)
+    try:
+        steps = [step for step in BASIC if step[0] not in ("host", "cluster", "primary")]
+        steps[1] = ("zone", {**BASIC[1][1], "hypervisor": "VMware"})
+        steps.insert(5, ("cluster", {"name": "DC0_C0", "vcenterhost": address, "vcenterusername": USER,
+                                     "vcenterpassword": PASSWORD, "vcenterdatacenter": "DC0"}))
+        steps.insert(6, ("primary", {"name": "primary1", "protocol": "VMFS", "server": address,
+                                     "datacenter": "DC0", "datastore": "LocalDS_0"}))
+        last = walk(admin, steps)
+        assert last["Location"].endswith("/summary")
+        summary = admin.get("/client/zones/wizard/summary").content.decode()
+        assert PASSWORD not in summary and "DC0_C0" in summary
+        admin.post("/client/zones/wizard/summary", {"launch": ""})
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    cluster = Cluster.objects.get()
+    assert cluster.hypervisor == "VMware" and cluster.url == f"http://{address}/DC0/DC0_C0"
+    assert sorted(Host.objects.values_list("name", flat=True)) == ["DC0_C0_H0", "DC0_C0_H1"]
+    assert StoragePool.objects.get().protocol == "VMFS"
