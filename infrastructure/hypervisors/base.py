@@ -47,7 +47,7 @@ class HypervisorOperationFailed(CloudStackError):
     http_status = 502
 
 
-class PowerState(str, enum.Enum):
+class PowerState(enum.StrEnum):
     """An instance's power state as the hypervisor reports it (CloudStack's
     PowerOn/PowerOff/PowerUnknown; Missing when the hypervisor has no such
     instance)."""
