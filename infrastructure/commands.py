@@ -18,7 +18,7 @@ from infrastructure.api.serializers import (
     StoragePoolSerializer,
     ZoneSerializer,
 )
-from infrastructure.lookups import find, find_optional
+from infrastructure.lookups import filter_by_params, find, find_optional
 from infrastructure.models import (
     Cluster,
     Host,
@@ -35,14 +35,6 @@ from infrastructure.services import capacity, clusters, hosts, monitoring, pods,
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
 ALLOCATION = ("Enabled", "Disabled")
-
-
-def _filter(queryset, p, **lookups):
-    """Apply each given parameter to its lookup when present."""
-    for param, lookup in lookups.items():
-        if param in p:
-            queryset = queryset.filter(**{lookup: p[param]})
-    return queryset
 
 
 # Regions ---------------------------------------------------------------------------------------
@@ -111,7 +103,7 @@ class ListRegions(Command):
               Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return _filter(Region.objects.all(), p, id="id", name="name__iexact", keyword="name__icontains")
+        return filter_by_params(Region.objects.all(), p, id="id", name="name__iexact", keyword="name__icontains")
 
 
 # Zones -----------------------------------------------------------------------------------------
@@ -218,7 +210,7 @@ class ListZones(Command):
                 Q(domain__isnull=True) | Q(domain__path__in=ancestors))
         if p.get("available"):
             zones_qs = zones_qs.filter(allocation_state="Enabled")
-        return _filter(zones_qs, p, id="uuid", name="name__iexact", keyword="name__icontains",
+        return filter_by_params(zones_qs, p, id="uuid", name="name__iexact", keyword="name__icontains",
                        networktype="network_type__iexact")
 
 
@@ -297,7 +289,7 @@ class ListPods(Command):
               Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return _filter(Pod.objects.select_related("zone"), p, id="uuid", name="name__iexact", zoneid="zone__uuid",
+        return filter_by_params(Pod.objects.select_related("zone"), p, id="uuid", name="name__iexact", zoneid="zone__uuid",
                        allocationstate="allocation_state__iexact", keyword="name__icontains")
 
 
@@ -384,7 +376,7 @@ class ListClusters(Command):
               Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return _filter(Cluster.objects.select_related("zone", "pod"), p, id="uuid", name="name__iexact",
+        return filter_by_params(Cluster.objects.select_related("zone", "pod"), p, id="uuid", name="name__iexact",
                        zoneid="zone__uuid", podid="pod__uuid", hypervisor="hypervisor__iexact",
                        allocationstate="allocation_state__iexact", managedstate="managed_state__iexact",
                        keyword="name__icontains")
@@ -525,7 +517,7 @@ class ListHosts(Command):
         hosts_qs = Host.objects.select_related("zone", "pod", "cluster")
         if "type" in p and p["type"].lower() != "routing":
             return hosts_qs.none()
-        return _filter(hosts_qs, p, id="uuid", name="name__iexact", zoneid="zone__uuid", podid="pod__uuid",
+        return filter_by_params(hosts_qs, p, id="uuid", name="name__iexact", zoneid="zone__uuid", podid="pod__uuid",
                        clusterid="cluster__uuid", state="state__iexact", resourcestate="resource_state__iexact",
                        hypervisor="hypervisor__iexact", keyword="name__icontains")
 
@@ -614,7 +606,7 @@ class ListStoragePools(Command):
               Param("scope", description="CLUSTER or ZONE"), Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return _filter(StoragePool.objects.select_related("zone", "pod", "cluster"), p, id="uuid",
+        return filter_by_params(StoragePool.objects.select_related("zone", "pod", "cluster"), p, id="uuid",
                        name="name__iexact", zoneid="zone__uuid", podid="pod__uuid", clusterid="cluster__uuid",
                        scope="scope__iexact", keyword="name__icontains")
 
@@ -661,7 +653,7 @@ class ListImageStores(Command):
               Param("protocol", description="nfs or file"), Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return _filter(ImageStore.objects.select_related("zone"), p, id="uuid", name="name__iexact",
+        return filter_by_params(ImageStore.objects.select_related("zone"), p, id="uuid", name="name__iexact",
                        zoneid="zone__uuid", protocol="protocol__iexact", keyword="name__icontains")
 
 
@@ -678,7 +670,7 @@ class ListHypervisorCapabilities(Command):
               Param("hypervisor", description="the capabilities of this hypervisor"))
 
     def execute(self, caller, **p):
-        return _filter(HypervisorCapability.objects.all(), p, id="uuid", hypervisor="hypervisor__iexact")
+        return filter_by_params(HypervisorCapability.objects.all(), p, id="uuid", hypervisor="hypervisor__iexact")
 
 
 @register

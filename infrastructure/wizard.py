@@ -419,13 +419,21 @@ def build_plan(wizard: dict) -> list[dict]:
                          {"zoneid": "$zone", "physicalnetworkid": f"${carrier['Public']}", "forvirtualnetwork": True,
                           "gateway": public["gateway"], "netmask": public["netmask"], "vlan": public.get("vlan"),
                           "startip": public["startip"], "endip": public.get("endip")}))
+    if kind == "Basic":
+        from network.models import NetworkOffering
+
+        offering = NetworkOffering.objects.get(name=zone.get("networkoffering") or BASIC_OFFERINGS[0][0])
+        plan.append(item("guestnetwork", "Guest network", "zone", "createNetwork",
+                         {"zoneid": "$zone", "networkofferingid": str(offering.uuid), "name": "defaultGuestNetwork",
+                          "displaytext": f"The guest network of zone {zone['name']}"}))
     plan.append(item("pod", "Pod", "pod", "createPod",
                      {"zoneid": "$zone", "name": pod["name"], "gateway": pod["gateway"], "netmask": pod["netmask"],
                       "startip": pod["startip"], "endip": pod.get("endip")}))
     if kind == "Basic":
         plan.append(item("guest", "Guest IP range", "guest", "createVlanIpRange",
                          {"zoneid": "$zone", "podid": "$pod", "physicalnetworkid": f"${carrier['Guest']}",
-                          "forvirtualnetwork": False, "gateway": guest["gateway"], "netmask": guest["netmask"],
+                          "forvirtualnetwork": False, "networkid": "$guestnetwork", "gateway": guest["gateway"],
+                          "netmask": guest["netmask"],
                           "startip": guest["startip"], "endip": guest.get("endip")}))
     if net.get("storage_label"):
         storage = wizard["storage"]

@@ -1,15 +1,23 @@
-"""CloudStack commands of physical networks, traffic types and IP ranges."""
-from cloudstack_ui.api.registry import ROLE_ADMIN, Command, Param, register
-from infrastructure.lookups import find, find_optional
+"""CloudStack commands of physical networks, traffic types, IP ranges,
+network offerings and guest networks."""
+from django.db.models import Q
+
+from accounts.models import Account
+from accounts.services.scope import get_domain
+from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
+from cloudstack_ui.errors import NotFound
+from infrastructure.lookups import filter_by_params, find, find_optional
 from infrastructure.models import Pod, Zone
 from network.api.serializers import (
+    NetworkOfferingSerializer,
+    NetworkSerializer,
     PhysicalNetworkSerializer,
     StorageNetworkIpRangeSerializer,
     TrafficTypeSerializer,
     VlanIpRangeSerializer,
 )
-from network.models import PhysicalNetwork, StorageNetworkIpRange, TrafficType, VlanIpRange
-from network.services import ip_ranges, physical_networks
+from network.models import Network, NetworkOffering, PhysicalNetwork, StorageNetworkIpRange, TrafficType, VlanIpRange
+from network.services import ip_ranges, networks, offerings, physical_networks
 
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
@@ -146,6 +154,7 @@ class CreateVlanIpRange(Command):
         Param("endip", description="the last IP; the subnet's last usable if omitted"),
         Param("vlan", description="VLAN id, or untagged"),
         Param("forvirtualnetwork", "boolean", description="true for public IPs, false for a pod's guest IPs"),
+        Param("networkid", "uuid", description="the guest network of this range"),
     )
 
     def execute(self, caller, **p):
@@ -155,6 +164,7 @@ class CreateVlanIpRange(Command):
             pod=find_optional(Pod, p.get("podid"), "podid"),
             physical_network=find_optional(PhysicalNetwork, p.get("physicalnetworkid"), "physicalnetworkid"),
             for_virtual_network=p.get("forvirtualnetwork"),
+            network=find_optional(Network, p.get("networkid"), "networkid"),
         )
 
 
@@ -245,3 +255,210 @@ class ListStorageNetworkIpRange(Command):
             if param in p:
                 ranges = ranges.filter(**{lookup: p[param]})
         return ranges
+
+
+# Network offerings ------------------------------------------------------------------------------
+
+@register
+class ListNetworkOfferings(Command):
+    name = "listNetworkOfferings"
+    description = "Lists network offerings"
+    authorized = ALL_ROLES
+    response_name = "networkoffering"
+    serializer = NetworkOfferingSerializer
+    params = (Param("id", "uuid", description="the offering's id"), Param("name", description="the offering's name"),
+              Param("guestiptype", choices=tuple(NetworkOffering.GuestIpType.values), description="Shared or Isolated"),
+              Param("state", choices=tuple(NetworkOffering.State.values), description="Enabled or Disabled"),
+              Param("isdefault", "boolean", description="only the shipped defaults (true) or the others"),
+              Param("specifyvlan", "boolean", description="whether its networks name their VLAN"),
+              Param("supportedservices", "list", description="offerings with all these services"),
+              Param("keyword", description="List by keyword"))
+
+    def execute(self, caller, **p):
+        found = filter_by_params(NetworkOffering.objects.all(), p, id="uuid", name="name__iexact", guestiptype="guest_ip_type",
+                        state="state", isdefault="is_default", specifyvlan="specify_vlan",
+                        keyword="name__icontains")
+        if not caller.is_root_admin:
+            found = found.filter(state=NetworkOffering.State.ENABLED)
+        wanted = {s.lower() for s in p.get("supportedservices", [])}
+        if wanted:
+            return [o for o in found if wanted <= {s.lower() for s in o.services}]
+        return found
+
+
+class _OfferingParams:
+    params = (
+        Param("name", required=True, description="the offering's name"),
+        Param("displaytext", required=True, description="what it offers, in words"),
+        Param("guestiptype", required=True, choices=tuple(NetworkOffering.GuestIpType.values),
+              description="Shared or Isolated"),
+        Param("traffictype", required=True, choices=("Guest", "GUEST"), description="Guest"),
+        Param("supportedservices", "list", required=True,
+              description="the services: Dhcp, Dns, UserData, SecurityGroup, Firewall, Gateway, Lb, SourceNat, "
+                          "StaticNat, PortForwarding, Vpn"),
+        Param("serviceproviderlist", "map", description="provider of each service: "
+                                                         "serviceproviderlist[0].service=Dhcp&...provider=VirtualRouter"),
+        Param("specifyvlan", "boolean", description="its networks name their VLAN"),
+        Param("specifyipranges", "boolean", description="its networks take IP ranges from the admin"),
+        Param("conservemode", "boolean", description="several services may share one public IP"),
+        Param("availability", choices=tuple(NetworkOffering.Availability.values), description="Optional or Required"),
+        Param("egressdefaultpolicy", "boolean", description="true: egress allowed unless denied"),
+        Param("networkrate", "integer", description="data transfer rate in Mbit/s"),
+        Param("tags", description="tags of the physical networks it runs on"),
+    )
+
+
+@register
+class CreateNetworkOffering(Command):
+    name = "createNetworkOffering"
+    description = "Creates a network offering (Disabled until it is enabled)"
+    authorized = (ROLE_ADMIN,)
+    response_name = "networkoffering"
+    serializer = NetworkOfferingSerializer
+    params = _OfferingParams.params
+
+    def execute(self, caller, **p):
+        services = offerings.offering_services(p["supportedservices"], p.get("serviceproviderlist", []))
+        return offerings.create_network_offering(
+            caller, name=p["name"], display_text=p["displaytext"], guest_ip_type=p["guestiptype"], services=services,
+            specify_vlan=p.get("specifyvlan", False), specify_ip_ranges=p.get("specifyipranges"),
+            conserve_mode=p.get("conservemode", True), availability=p.get("availability", "Optional"),
+            egress_default_allow=p.get("egressdefaultpolicy"), network_rate=p.get("networkrate"),
+            tags=p.get("tags", ""))
+
+
+@register
+class UpdateNetworkOffering(Command):
+    name = "updateNetworkOffering"
+    description = "Renames a network offering, enables or disables it, changes its availability or tags"
+    authorized = (ROLE_ADMIN,)
+    response_name = "networkoffering"
+    serializer = NetworkOfferingSerializer
+    params = (Param("id", "uuid", required=True, description="the offering's id"),
+              Param("name", description="a new name"), Param("displaytext", description="a new description"),
+              Param("availability", choices=tuple(NetworkOffering.Availability.values),
+                    description="Optional or Required"),
+              Param("state", choices=tuple(NetworkOffering.State.values), description="Enabled or Disabled"),
+              Param("tags", description="tags of the physical networks it runs on"))
+
+    def execute(self, caller, **p):
+        return offerings.update_network_offering(
+            caller, find(NetworkOffering, p["id"], "id"), name=p.get("name"), display_text=p.get("displaytext"),
+            availability=p.get("availability"), state=p.get("state"), tags=p.get("tags"))
+
+
+# Guest networks ----------------------------------------------------------------------------------
+
+@register
+class ListNetworks(Command):
+    name = "listNetworks"
+    description = "Lists the guest networks the caller can use"
+    authorized = ALL_ROLES
+    response_name = "network"
+    serializer = NetworkSerializer
+    params = (Param("id", "uuid", description="the network's id"), Param("zoneid", "uuid", description="its zone"),
+              Param("type", choices=("Shared", "Isolated", "shared", "isolated"), description="Shared or Isolated"),
+              Param("traffictype", description="Guest"),
+              Param("physicalnetworkid", "uuid", description="its physical network"),
+              Param("networkofferingid", "uuid", description="its offering"),
+              Param("canusefordeploy", "boolean", description="only networks instances may be deployed in"),
+              Param("listall", "boolean", description="ignored: every network in reach is listed"),
+              Param("keyword", description="List by keyword"))
+
+    def execute(self, caller, **p):
+        found = filter_by_params(networks.visible_networks(caller), p, id="uuid", zoneid="zone__uuid",
+                        type="offering__guest_ip_type__iexact", physicalnetworkid="physical_network__uuid",
+                        networkofferingid="offering__uuid", keyword="name__icontains")
+        if p.get("traffictype", "Guest").lower() != "guest":
+            return found.none()
+        if p.get("canusefordeploy"):
+            found = found.filter(offering__state=NetworkOffering.State.ENABLED)
+        return found
+
+
+def _account(caller, p):
+    if "account" not in p:
+        return None
+    domain = get_domain(caller, p.get("domainid"))
+    account = Account.objects.filter(Q(name__iexact=p["account"]), domain=domain).first()
+    if account is None:
+        raise NotFound(f"account: no account {p['account']} in domain {domain.name}", field="account")
+    return account
+
+
+@register
+class CreateNetwork(Command):
+    name = "createNetwork"
+    description = "Creates a shared guest network (a Basic zone's one network, or a VLAN of an Advanced zone)"
+    authorized = (ROLE_ADMIN,)
+    response_name = "network"
+    serializer = NetworkSerializer
+    params = (
+        Param("zoneid", "uuid", required=True, description="the network's zone"),
+        Param("networkofferingid", "uuid", required=True, description="its network offering"),
+        Param("name", required=True, description="the network's name"),
+        Param("displaytext", description="its description"),
+        Param("physicalnetworkid", "uuid", description="the physical network carrying it (default: the zone's "
+                                                         "guest one)"),
+        Param("gateway", description="Advanced: the network's gateway"),
+        Param("netmask", description="Advanced: the network's netmask"),
+        Param("startip", description="Advanced: the first guest IP"),
+        Param("endip", description="Advanced: the last guest IP"),
+        Param("vlan", description="Advanced: the network's VLAN id"),
+        Param("acltype", choices=tuple(Network.AclType.values), description="Domain (default) or Account"),
+        Param("domainid", "uuid", description="the domain it is open to (none: the whole zone)"),
+        Param("account", description="the account it belongs to (with domainid)"),
+        Param("subdomainaccess", "boolean", description="Domain networks: open to subdomains too (default true)"),
+        Param("networkdomain", description="the DNS domain of its instances"),
+    )
+
+    def execute(self, caller, **p):
+        account = _account(caller, p)
+        domain = get_domain(caller, p["domainid"]) if "domainid" in p and account is None else None
+        return networks.create_network(
+            caller, find(Zone, p["zoneid"], "zoneid"), find(NetworkOffering, p["networkofferingid"],
+                                                            "networkofferingid"),
+            name=p["name"], display_text=p.get("displaytext", ""),
+            physical_network=find_optional(PhysicalNetwork, p.get("physicalnetworkid"), "physicalnetworkid"),
+            gateway=p.get("gateway", ""), netmask=p.get("netmask", ""), start_ip=p.get("startip", ""),
+            end_ip=p.get("endip", ""), vlan=p.get("vlan", ""), acl_type=p.get("acltype", ""), domain=domain,
+            account=account, subdomain_access=p.get("subdomainaccess", True),
+            network_domain=p.get("networkdomain", ""))
+
+
+class _NetworkJob(Command):
+    authorized = (ROLE_ADMIN,)
+    is_async = True
+    instance_type = "Network"
+
+    def job_instance(self, caller, params):
+        return find(Network, params["id"], "id")
+
+
+@register
+class UpdateNetwork(_NetworkJob):
+    name = "updateNetwork"
+    description = "Renames a guest network or changes its network offering (guide 13.6.2)"
+    response_name = "network"
+    serializer = NetworkSerializer
+    params = (Param("id", "uuid", required=True, description="the network's id"),
+              Param("name", description="a new name"), Param("displaytext", description="a new description"),
+              Param("networkdomain", description="a new DNS domain"),
+              Param("networkofferingid", "uuid", description="a new offering of the same guest type"))
+
+    def execute(self, caller, **p):
+        return networks.update_network(
+            caller, find(Network, p["id"], "id"), name=p.get("name"), display_text=p.get("displaytext"),
+            network_domain=p.get("networkdomain"),
+            offering=find_optional(NetworkOffering, p.get("networkofferingid"), "networkofferingid"))
+
+
+@register
+class DeleteNetwork(_NetworkJob):
+    name = "deleteNetwork"
+    description = "Deletes a guest network no instance uses"
+    params = (Param("id", "uuid", required=True, description="the network's id"),)
+
+    def execute(self, caller, **p):
+        networks.delete_network(caller, find(Network, p["id"], "id"))
+        return SUCCESS

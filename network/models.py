@@ -1,4 +1,5 @@
-"""Physical networks with their traffic types, and VLAN/IP ranges."""
+"""Physical networks with their traffic types, VLAN/IP ranges, network
+offerings, guest networks and the guest addresses taken from them."""
 import uuid
 
 from django.db import models
@@ -74,6 +75,8 @@ class VlanIpRange(models.Model):
     start_ip = models.GenericIPAddressField(protocol="IPv4")
     end_ip = models.GenericIPAddressField(protocol="IPv4")
     for_virtual_network = models.BooleanField(default=True, help_text="public (true) or guest direct (false)")
+    # The guest network whose addresses these are (guest ranges only).
+    network = models.ForeignKey("Network", null=True, blank=True, on_delete=models.PROTECT, related_name="ip_ranges")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -102,3 +105,113 @@ class StorageNetworkIpRange(models.Model):
 
     def __str__(self):
         return f"{self.start_ip}-{self.end_ip}"
+
+
+class NetworkOffering(models.Model):
+    """What a guest network offers: its type and, per service, the providers
+    that deliver it (CloudStack's network offerings, guide 6.3.1)."""
+
+    class GuestIpType(models.TextChoices):
+        SHARED = "Shared", "Shared"
+        ISOLATED = "Isolated", "Isolated"
+
+    class Availability(models.TextChoices):
+        OPTIONAL = "Optional", "Optional"
+        REQUIRED = "Required", "Required"
+
+    class State(models.TextChoices):
+        ENABLED = "Enabled", "Enabled"
+        DISABLED = "Disabled", "Disabled"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255, unique=True)
+    display_text = models.CharField(max_length=255)
+    guest_ip_type = models.CharField(max_length=16, choices=GuestIpType.choices)
+    traffic_type = models.CharField(max_length=16, default="Guest")
+    # {"Dhcp": ["VirtualRouter"], "SecurityGroup": ["SecurityGroupProvider"], ...}
+    services = models.JSONField(default=dict)
+    specify_vlan = models.BooleanField(default=False)
+    specify_ip_ranges = models.BooleanField(default=False)
+    conserve_mode = models.BooleanField(default=True)
+    availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.OPTIONAL)
+    egress_default_allow = models.BooleanField(default=True)
+    network_rate = models.PositiveIntegerField(null=True, blank=True, help_text="Mbit/s")
+    tags = models.CharField(max_length=255, blank=True)
+    is_default = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DISABLED)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_security_groups(self) -> bool:
+        return "SecurityGroup" in self.services
+
+
+class Network(models.Model):
+    """A guest network (guide 13.1-13.6): a Basic zone's shared network, or a
+    shared network of an Advanced zone on a VLAN, open to the zone, a domain
+    or an account."""
+
+    class AclType(models.TextChoices):
+        DOMAIN = "Domain", "Domain"
+        ACCOUNT = "Account", "Account"
+
+    class State(models.TextChoices):
+        ALLOCATED = "Allocated", "Allocated"
+        SETUP = "Setup", "Setup"
+        IMPLEMENTED = "Implemented", "Implemented"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255)
+    display_text = models.CharField(max_length=255, blank=True)
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="networks")
+    physical_network = models.ForeignKey(PhysicalNetwork, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="networks")
+    offering = models.ForeignKey(NetworkOffering, on_delete=models.PROTECT, related_name="networks")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SETUP)
+    vlan = models.CharField(max_length=32, default="untagged")
+    gateway = models.GenericIPAddressField(protocol="IPv4", null=True, blank=True)
+    cidr = models.CharField(max_length=43, blank=True)
+    network_domain = models.CharField(max_length=255, blank=True)
+    acl_type = models.CharField(max_length=16, choices=AclType.choices, default=AclType.DOMAIN)
+    domain = models.ForeignKey("accounts.Domain", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="networks")
+    account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="networks")
+    subdomain_access = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["zone__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GuestIpAddress(models.Model):
+    """A guest address taken from one of a network's ranges, with the MAC
+    given alongside it; unique per network (and the MAC per zone), so that
+    the row lock in the allocator is backed by the database itself."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="guest_ips")
+    ip_range = models.ForeignKey(VlanIpRange, on_delete=models.PROTECT, related_name="guest_ips")
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    address = models.GenericIPAddressField(protocol="IPv4")
+    mac_address = models.CharField(max_length=17)
+    allocated = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["network_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "address"], name="guest_ip_once_per_network"),
+            models.UniqueConstraint(fields=["zone", "mac_address"], name="mac_once_per_zone"),
+        ]
+
+    def __str__(self):
+        return self.address

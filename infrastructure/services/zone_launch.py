@@ -20,6 +20,7 @@ UNDO = {
     "createZone": ("deleteZone", {}),
     "createPhysicalNetwork": ("deletePhysicalNetwork", {}),
     "createPod": ("deletePod", {}),
+    "createNetwork": ("deleteNetwork", {}),
     "createVlanIpRange": ("deleteVlanIpRange", {}),
     "createStorageNetworkIpRange": ("deleteStorageNetworkIpRange", {}),
     "addCluster": ("deleteCluster", {}),

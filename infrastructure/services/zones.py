@@ -93,12 +93,13 @@ def update_zone(caller, zone: Zone, **changes) -> Zone:
 
 @transaction.atomic
 def delete_zone(caller, zone: Zone) -> None:
-    """Only an empty zone: no pods, physical networks, storage or ranges."""
+    """Only an empty zone: no pods, physical or guest networks, storage or ranges."""
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     for related, what in (("pods", "pods"), ("physical_networks", "physical networks"),
                           ("image_stores", "secondary storage"), ("storage_pools", "primary storage"),
-                          ("vlan_ip_ranges", "IP ranges"), ("storage_ip_ranges", "storage IP ranges")):
+                          ("vlan_ip_ranges", "IP ranges"), ("storage_ip_ranges", "storage IP ranges"),
+                          ("networks", "guest networks")):
         if getattr(zone, related).exists():
             raise ResourceInUse(f"id: zone {zone.name} still has {what}; delete them first", field="id")
     zone.delete()

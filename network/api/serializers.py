@@ -1,5 +1,8 @@
-"""PhysicalNetworkResponse, TrafficTypeResponse and VlanIpRangeResponse fields."""
+"""PhysicalNetworkResponse, TrafficTypeResponse, VlanIpRangeResponse,
+NetworkOfferingResponse and NetworkResponse fields."""
 from rest_framework import serializers
+
+from cloudstack_ui.api.fields import CloudStackDateTimeField
 
 
 class PhysicalNetworkSerializer(serializers.Serializer):
@@ -47,3 +50,95 @@ class StorageNetworkIpRangeSerializer(serializers.Serializer):
     netmask = serializers.CharField(read_only=True)
     startip = serializers.CharField(source="start_ip", read_only=True)
     endip = serializers.CharField(source="end_ip", read_only=True)
+
+
+def _services(offering) -> list[dict]:
+    return [{"name": service, "provider": [{"name": p} for p in providers]}
+            for service, providers in sorted(offering.services.items())]
+
+
+class NetworkOfferingSerializer(serializers.Serializer):
+    """NetworkOfferingResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(read_only=True)
+    displaytext = serializers.CharField(source="display_text", read_only=True)
+    traffictype = serializers.CharField(source="traffic_type", read_only=True)
+    guestiptype = serializers.CharField(source="guest_ip_type", read_only=True)
+    isdefault = serializers.BooleanField(source="is_default", read_only=True)
+    specifyvlan = serializers.BooleanField(source="specify_vlan", read_only=True)
+    specifyipranges = serializers.BooleanField(source="specify_ip_ranges", read_only=True)
+    conservemode = serializers.BooleanField(source="conserve_mode", read_only=True)
+    availability = serializers.CharField(read_only=True)
+    egressdefaultpolicy = serializers.BooleanField(source="egress_default_allow", read_only=True)
+    networkrate = serializers.IntegerField(source="network_rate", read_only=True)
+    state = serializers.CharField(read_only=True)
+    tags = serializers.CharField(read_only=True)
+    forvpc = serializers.SerializerMethodField()
+    service = serializers.SerializerMethodField()
+    created = CloudStackDateTimeField()
+
+    def get_forvpc(self, offering) -> bool:
+        return False
+
+    def get_service(self, offering) -> list[dict]:
+        return _services(offering)
+
+
+class NetworkSerializer(serializers.Serializer):
+    """NetworkResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(read_only=True)
+    displaytext = serializers.CharField(source="display_text", read_only=True)
+    zoneid = serializers.UUIDField(source="zone.uuid", read_only=True)
+    zonename = serializers.CharField(source="zone.name", read_only=True)
+    physicalnetworkid = serializers.UUIDField(source="physical_network.uuid", read_only=True, default=None)
+    networkofferingid = serializers.UUIDField(source="offering.uuid", read_only=True)
+    networkofferingname = serializers.CharField(source="offering.name", read_only=True)
+    networkofferingdisplaytext = serializers.CharField(source="offering.display_text", read_only=True)
+    networkofferingavailability = serializers.CharField(source="offering.availability", read_only=True)
+    type = serializers.CharField(source="offering.guest_ip_type", read_only=True)
+    traffictype = serializers.SerializerMethodField()
+    state = serializers.CharField(read_only=True)
+    vlan = serializers.CharField(read_only=True)
+    broadcasturi = serializers.SerializerMethodField()
+    gateway = serializers.CharField(read_only=True)
+    cidr = serializers.CharField(read_only=True)
+    netmask = serializers.SerializerMethodField()
+    networkdomain = serializers.CharField(source="network_domain", read_only=True)
+    acltype = serializers.CharField(source="acl_type", read_only=True)
+    subdomainaccess = serializers.BooleanField(source="subdomain_access", read_only=True)
+    domainid = serializers.UUIDField(source="domain.uuid", read_only=True, default=None)
+    domain = serializers.CharField(source="domain.name", read_only=True, default=None)
+    account = serializers.CharField(source="account.name", read_only=True, default=None)
+    dns1 = serializers.CharField(source="zone.dns1", read_only=True)
+    dns2 = serializers.CharField(source="zone.dns2", read_only=True)
+    specifyipranges = serializers.BooleanField(source="offering.specify_ip_ranges", read_only=True)
+    canusefordeploy = serializers.SerializerMethodField()
+    issystem = serializers.SerializerMethodField()
+    service = serializers.SerializerMethodField()
+    created = CloudStackDateTimeField()
+
+    def get_traffictype(self, network) -> str:
+        return "Guest"
+
+    def get_broadcasturi(self, network) -> str:
+        return f"vlan://{network.vlan}"
+
+    def get_netmask(self, network) -> str | None:
+        from ipaddress import IPv4Network
+
+        return str(IPv4Network(network.cidr).netmask) if network.cidr else None
+
+    def get_canusefordeploy(self, network) -> bool:
+        return network.offering.state == "Enabled"
+
+    def get_issystem(self, network) -> bool:
+        return False
+
+    def get_service(self, network) -> list[dict]:
+        return _services(network.offering)
+
+    def to_representation(self, network):
+        return {k: v for k, v in super().to_representation(network).items() if v not in (None, "")}

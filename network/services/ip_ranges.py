@@ -1,9 +1,11 @@
 """Public IP ranges of a zone and guest IP ranges of a Basic zone's pods
 (guide 2.8, 6.3): inside their gateway's subnet, ordered, gateway outside,
 overlapping no other range of the zone nor any pod's reserved range."""
+from ipaddress import IPv4Network
+
 from django.db import transaction
 
-from cloudstack_ui.errors import InvalidParameter
+from cloudstack_ui.errors import InvalidParameter, ResourceInUse
 from infrastructure.models import Pod, Zone
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.addressing import check_range, netmask_text, overlaps, parse_vlan_id
@@ -14,26 +16,34 @@ from network.models import PhysicalNetwork, StorageNetworkIpRange, TrafficType, 
 def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, start_ip: str, end_ip: str | None = None,
                          vlan: str | None = None, pod: Pod | None = None,
                          physical_network: PhysicalNetwork | None = None,
-                         for_virtual_network: bool | None = None) -> VlanIpRange:
+                         for_virtual_network: bool | None = None, network=None) -> VlanIpRange:
+    """A public range, or a guest range of a guest network (in a Basic zone,
+    a pod's range of the zone's guest network)."""
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     if for_virtual_network is None:
-        for_virtual_network = pod is None
+        for_virtual_network = pod is None and network is None
     if zone.network_type == Zone.NetworkType.BASIC:
         if for_virtual_network:
             raise InvalidParameter("forvirtualnetwork: public ranges in a Basic zone need the NetScaler EIP/ELB "
                                    "offering, which this version does not have yet", field="forvirtualnetwork")
         if pod is None:
             raise InvalidParameter("podid: a Basic zone's guest range belongs to a pod", field="podid")
-    elif not for_virtual_network:
-        raise InvalidParameter("forvirtualnetwork: an Advanced zone takes public ranges here; guest ranges come "
-                               "with its guest networks", field="forvirtualnetwork")
+        network = network or zone.networks.first()
+    elif not for_virtual_network and network is None:
+        raise InvalidParameter("networkid: a guest range of an Advanced zone belongs to a guest network",
+                               field="networkid")
+    if network is not None:
+        if network.zone_id != zone.pk:
+            raise InvalidParameter(f"networkid: network {network.name} is not in zone {zone.name}", field="networkid")
+        if for_virtual_network:
+            raise InvalidParameter("forvirtualnetwork: a guest network's range is not public", field="forvirtualnetwork")
     if pod is not None and pod.zone_id != zone.pk:
         raise InvalidParameter(f"podid: pod {pod.name} is not in zone {zone.name}", field="podid")
     if physical_network is not None and physical_network.zone_id != zone.pk:
         raise InvalidParameter(f"physicalnetworkid: physical network {physical_network.name} is not in zone "
                                f"{zone.name}", field="physicalnetworkid")
-    network, gateway_ip, start, end = check_range(gateway=gateway, netmask=netmask, start=start_ip, end=end_ip)
+    subnet, gateway_ip, start, end = check_range(gateway=gateway, netmask=netmask, start=start_ip, end=end_ip)
     for other in [*zone.vlan_ip_ranges.all(), *zone.storage_ip_ranges.all()]:
         if overlaps(start, end, other.start_ip, other.end_ip):
             raise InvalidParameter(f"startip: {start}-{end} overlaps the IP range {other.start_ip}-{other.end_ip}",
@@ -43,17 +53,25 @@ def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, star
             raise InvalidParameter(f"startip: {start}-{end} overlaps the reserved system range "
                                    f"{other_pod.start_ip}-{other_pod.end_ip} of pod {other_pod.name}",
                                    field="startip")
+    if network is not None and network.cidr and IPv4Network(network.cidr) != subnet:
+        raise InvalidParameter(f"gateway: network {network.name} is {network.cidr}; its ranges share that subnet",
+                               field="gateway")
     return VlanIpRange.objects.create(
-        zone=zone, pod=pod, physical_network=physical_network, vlan=parse_vlan_id(vlan), gateway=str(gateway_ip),
-        netmask=netmask_text(network.prefixlen), start_ip=str(start), end_ip=str(end),
-        for_virtual_network=for_virtual_network,
+        zone=zone, pod=pod, physical_network=physical_network or (network.physical_network if network else None),
+        vlan=network.vlan if network is not None and vlan is None else parse_vlan_id(vlan), gateway=str(gateway_ip),
+        netmask=netmask_text(subnet.prefixlen), start_ip=str(start), end_ip=str(end),
+        for_virtual_network=for_virtual_network, network=network,
     )
 
 
 @transaction.atomic
 def delete_vlan_ip_range(caller, ip_range: VlanIpRange) -> None:
+    """A range leaves once none of its addresses is given out."""
     ensure_root_admin(caller)
-    locked(VlanIpRange, ip_range).delete()
+    ip_range = locked(VlanIpRange, ip_range)
+    if ip_range.guest_ips.exists():
+        raise ResourceInUse(f"id: addresses of range {ip_range} are in use", field="id")
+    ip_range.delete()
 
 
 
