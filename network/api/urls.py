@@ -5,4 +5,6 @@ from network.api import views
 router = SimpleRouter()
 router.register("physicalnetworks", views.PhysicalNetworkViewSet, basename="physicalnetworks")
 router.register("vlanipranges", views.VlanIpRangeViewSet, basename="vlanipranges")
+router.register("networkofferings", views.NetworkOfferingViewSet, basename="networkofferings")
+router.register("networks", views.NetworkViewSet, basename="networks")
 urlpatterns = router.urls

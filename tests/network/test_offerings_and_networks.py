@@ -177,3 +177,28 @@ def test_commands_answer_with_cloudstacks_fields(root_admin, advanced):
     job = call(client, key, "deleteNetwork", id=network["id"]).json()["deletenetworkresponse"]["jobid"]
     result = call(client, key, "queryAsyncJobResult", jobid=job).json()["queryasyncjobresultresponse"]
     assert result["jobstatus"] == 1 and not Network.objects.exists()
+
+
+def test_offerings_and_networks_through_rest(root_admin, advanced, tenancy):
+    from tests.conftest import logged_in_client
+
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    api = logged_in_client(root_admin)
+    offerings_listed = api.get("/api/v1/networkofferings/").json()
+    assert {"DefaultSharedNetworkOffering", "DefaultSharedNetworkOfferingWithSGService"} <= {
+        o["name"] for o in offerings_listed["results"]}
+    plain = offering("DefaultSharedNetworkOffering")
+    created = api.post("/api/v1/networks/", {"zoneid": str(advanced.uuid), "networkofferingid": str(plain.uuid),
+                                             "name": "rest-net", "gateway": "10.80.0.1", "netmask": "/24",
+                                             "startip": "10.80.0.10", "vlan": "300"},
+                       content_type="application/json")
+    assert created.status_code == 201 and created.json()["vlan"] == "300"
+    bad = api.post("/api/v1/networks/", {"zoneid": str(advanced.uuid), "networkofferingid": str(plain.uuid),
+                                         "name": "bad", "gateway": "10.81.0.1", "netmask": "/24",
+                                         "startip": "10.81.0.10", "vlan": "550"}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "vlan"
+    user = logged_in_client(tenancy["comp1_user"])
+    assert [n["name"] for n in user.get("/api/v1/networks/").json()["results"]] == ["rest-net"]
+    assert user.post("/api/v1/networks/", {}, content_type="application/json").status_code == 403
+    deleted = api.delete(f"/api/v1/networks/{created.json()['id']}/")
+    assert deleted.status_code in (202, 204) and not Network.objects.exists()
