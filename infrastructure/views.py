@@ -40,6 +40,8 @@ class OverviewView(CommandPermissionMixin, TemplateView):
             ("Secondary storage", ImageStore.objects.count(), "infrastructure:imagestores", "archive"),
             ("Physical networks", invoke(self.request.user, "listPhysicalNetworks").count(),
              "network:physicalnetworks", "ethernet"),
+            ("Network offerings", invoke(self.request.user, "listNetworkOfferings").count(),
+             "network:networkofferings", "card-list"),
         ]
         return super().get_context_data(counts=[(label, n, reverse(url), icon) for label, n, url, icon in counts],
                                          **kwargs)

@@ -43,3 +43,54 @@ class IpRangeTable(tables.Table):
 
     def render_kind(self, record):
         return "Public" if record.for_virtual_network else "Guest (pod)"
+
+
+class NetworkTable(tables.Table):
+    name = tables.LinkColumn("network:network_detail", args=[tables.A("uuid")], verbose_name="Name")
+    zone = tables.Column(accessor="zone__name", verbose_name="Zone")
+    type = tables.Column(accessor="offering__guest_ip_type", verbose_name="Type")
+    cidr = tables.Column(verbose_name="CIDR", default="per pod")
+    vlan = tables.Column(verbose_name="VLAN")
+    scope = tables.Column(empty_values=(), verbose_name="Open to", orderable=False)
+    offering = tables.Column(accessor="offering__name", verbose_name="Offering")
+    state = BadgeColumn(verbose_name="State")
+
+    class Meta(Meta):
+        empty_text = "No guest networks."
+
+    def render_scope(self, record):
+        if record.account_id:
+            return f"account {record.account.name}"
+        if record.domain_id:
+            return f"domain {record.domain.name}" + (" and subdomains" if record.subdomain_access else "")
+        return "the whole zone"
+
+
+class NetworkOfferingTable(tables.Table):
+    name = tables.Column(verbose_name="Name")
+    display_text = tables.Column(verbose_name="Description")
+    guest_ip_type = tables.Column(verbose_name="Guest type")
+    services = tables.Column(empty_values=(), verbose_name="Services (providers)", orderable=False)
+    availability = tables.Column(verbose_name="Availability")
+    state = BadgeColumn(verbose_name="State")
+
+    class Meta(Meta):
+        empty_text = "No network offerings."
+
+    def render_services(self, record):
+        return ", ".join(f"{service} ({', '.join(providers)})" for service, providers in sorted(record.services.items()))
+
+
+class GuestRangeUsageTable(tables.Table):
+    range = tables.TemplateColumn("{{ record.start_ip }} – {{ record.end_ip }}", verbose_name="Range", orderable=False)
+    pod = tables.Column(accessor="pod__name", verbose_name="Pod", default="—")
+    gateway = tables.Column(verbose_name="Gateway")
+    netmask = tables.Column(verbose_name="Netmask")
+    usage = tables.TemplateColumn(
+        '{{ record.used }} of {{ record.size }} in use'
+        '<div class="progress mt-1" style="height: .4rem" role="progressbar" aria-label="addresses in use">'
+        '<div class="progress-bar" style="width: {% widthratio record.used record.size 100 %}%"></div></div>',
+        verbose_name="Addresses", orderable=False)
+
+    class Meta(Meta):
+        empty_text = "No IP ranges."

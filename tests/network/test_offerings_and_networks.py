@@ -202,3 +202,32 @@ def test_offerings_and_networks_through_rest(root_admin, advanced, tenancy):
     assert user.post("/api/v1/networks/", {}, content_type="application/json").status_code == 403
     deleted = api.delete(f"/api/v1/networks/{created.json()['id']}/")
     assert deleted.status_code in (202, 204) and not Network.objects.exists()
+
+
+def test_network_pages(root_admin, advanced, tenancy):
+    from tests.conftest import logged_in_client
+
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    admin = logged_in_client(root_admin)
+    plain = offering("DefaultSharedNetworkOffering")
+    refused_form = admin.post("/client/networks/add", {
+        "zoneid": str(advanced.uuid), "networkofferingid": str(plain.uuid), "name": "web", "vlan": "510",
+        "gateway": "10.90.0.1", "netmask": "255.255.255.0", "startip": "10.90.0.10"})
+    assert refused_form.status_code == 200 and "guest VLAN range 500-599" in refused_form.content.decode()
+    added = admin.post("/client/networks/add", {
+        "zoneid": str(advanced.uuid), "networkofferingid": str(plain.uuid), "name": "web", "vlan": "610",
+        "gateway": "10.90.0.1", "netmask": "255.255.255.0", "startip": "10.90.0.10", "endip": "10.90.0.19",
+        "domainid": str(tenancy["comp1"].uuid), "subdomainaccess": "on"})
+    network = Network.objects.get(name="web")
+    assert added.status_code == 302 and added["Location"] == f"/client/networks/{network.uuid}/"
+    guest_ips.allocate_guest_ip(network)
+    page = admin.get(f"/client/networks/{network.uuid}/").content.decode()
+    assert "1 of 10 in use" in page and "domain Comp1 and subdomains" in page and "DefaultSharedNetworkOffering" in page
+    assert "web" in admin.get("/client/networks/").content.decode()
+    assert "DefaultSharedNetworkOfferingWithSGService" in admin.get("/client/network-offerings/").content.decode()
+
+    sales = logged_in_client(tenancy["sales_user"])
+    assert sales.get(f"/client/networks/{network.uuid}/").status_code == 200
+    assert "Add guest network" not in sales.get("/client/networks/").content.decode()
+    assert sales.get("/client/networks/add").status_code == 403
+    assert logged_in_client(tenancy["other_admin"]).get(f"/client/networks/{network.uuid}/").status_code == 404
