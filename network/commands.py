@@ -5,19 +5,28 @@ from django.db.models import Q
 from accounts.models import Account
 from accounts.services.scope import get_domain
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
-from cloudstack_ui.errors import NotFound
+from cloudstack_ui.errors import InvalidParameter, NotFound
 from infrastructure.lookups import filter_by_params, find, find_optional
 from infrastructure.models import Pod, Zone
 from network.api.serializers import (
     NetworkOfferingSerializer,
     NetworkSerializer,
     PhysicalNetworkSerializer,
+    SecurityGroupSerializer,
     StorageNetworkIpRangeSerializer,
     TrafficTypeSerializer,
     VlanIpRangeSerializer,
 )
-from network.models import Network, NetworkOffering, PhysicalNetwork, StorageNetworkIpRange, TrafficType, VlanIpRange
-from network.services import ip_ranges, networks, offerings, physical_networks
+from network.models import (
+    Network,
+    NetworkOffering,
+    PhysicalNetwork,
+    SecurityGroup,
+    StorageNetworkIpRange,
+    TrafficType,
+    VlanIpRange,
+)
+from network.services import ip_ranges, networks, offerings, physical_networks, security_groups
 
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
@@ -462,3 +471,145 @@ class DeleteNetwork(_NetworkJob):
     def execute(self, caller, **p):
         networks.delete_network(caller, find(Network, p["id"], "id"))
         return SUCCESS
+
+
+# Security groups ---------------------------------------------------------------------------------
+
+def _owner(caller, p):
+    """The account acting on: the named one (admins, with domainid) or the caller's."""
+    return _account(caller, p) or caller.account
+
+
+@register
+class CreateSecurityGroup(Command):
+    name = "createSecurityGroup"
+    description = "Creates a security group (guide 13.7.3)"
+    authorized = ALL_ROLES
+    response_name = "securitygroup"
+    serializer = SecurityGroupSerializer
+    params = (Param("name", required=True, description="the group's name"),
+              Param("description", description="what it is for"),
+              Param("account", description="admins: the account it belongs to (with domainid)"),
+              Param("domainid", "uuid", description="admins: the account's domain"))
+
+    def execute(self, caller, **p):
+        return security_groups.create_security_group(caller, _owner(caller, p), name=p["name"],
+                                                     description=p.get("description", ""))
+
+
+@register
+class DeleteSecurityGroup(Command):
+    name = "deleteSecurityGroup"
+    description = "Deletes a security group (never the default one)"
+    authorized = ALL_ROLES
+    params = (Param("id", "uuid", description="the group's id"),
+              Param("name", description="the group's name (of the caller's account, or account/domainid)"),
+              Param("account", description="admins: the group's account"),
+              Param("domainid", "uuid", description="admins: the account's domain"))
+
+    def execute(self, caller, **p):
+        if "id" in p:
+            group = security_groups.find_group(caller, p["id"])
+        elif "name" in p:
+            group = SecurityGroup.objects.filter(account=_owner(caller, p), name__iexact=p["name"]).first()
+            if group is None:
+                raise NotFound(f"name: no security group named {p['name']}", field="name")
+        else:
+            raise InvalidParameter("id: give the group's id or name", field="id")
+        security_groups.delete_security_group(caller, group)
+        return SUCCESS
+
+
+@register
+class ListSecurityGroups(Command):
+    name = "listSecurityGroups"
+    description = "Lists security groups with their ingress and egress rules"
+    authorized = ALL_ROLES
+    response_name = "securitygroup"
+    serializer = SecurityGroupSerializer
+    params = (Param("id", "uuid", description="the group's id"),
+              Param("securitygroupname", description="the group's name"),
+              Param("listall", "boolean", description="groups of every account in reach (admins)"),
+              Param("keyword", description="List by keyword"))
+
+    def execute(self, caller, **p):
+        security_groups.default_group(caller.account)
+        groups = security_groups.visible_groups(caller).prefetch_related("rules__source_group__account")
+        if not p.get("listall"):
+            groups = groups.filter(account=caller.account)
+        return filter_by_params(groups, p, id="uuid", securitygroupname="name__iexact", keyword="name__icontains")
+
+
+class _Authorize(Command):
+    authorized = ALL_ROLES
+    is_async = True
+    instance_type = "SecurityGroup"
+    response_name = "securitygroup"
+    serializer = SecurityGroupSerializer
+    direction = ""
+    params = (
+        Param("securitygroupid", "uuid", required=True, description="the group's id"),
+        Param("protocol", required=True, description="tcp, udp, icmp or all"),
+        Param("startport", "integer", description="TCP/UDP: the first port"),
+        Param("endport", "integer", description="TCP/UDP: the last port"),
+        Param("icmptype", "integer", description="ICMP: the type (-1: any)"),
+        Param("icmpcode", "integer", description="ICMP: the code (-1: any)"),
+        Param("cidrlist", "list", description="CIDRs the rule opens to, e.g. 0.0.0.0/0"),
+        Param("usersecuritygrouplist", "map", description="groups whose members the rule opens to: "
+                                                          "usersecuritygrouplist[0].account=a&...group=web"),
+    )
+
+    def job_instance(self, caller, params):
+        return security_groups.find_group(caller, params["securitygroupid"], "securitygroupid")
+
+    def execute(self, caller, **p):
+        group = security_groups.find_group(caller, p["securitygroupid"], "securitygroupid")
+        security_groups.authorize(
+            caller, group, self.direction, protocol=p["protocol"], start_port=p.get("startport"),
+            end_port=p.get("endport"), icmp_type=p.get("icmptype"), icmp_code=p.get("icmpcode"),
+            cidrs=p.get("cidrlist"),
+            source_groups=[(g.get("account", ""), g.get("group", "")) for g in p.get("usersecuritygrouplist", [])])
+        return group
+
+
+@register
+class AuthorizeSecurityGroupIngress(_Authorize):
+    name = "authorizeSecurityGroupIngress"
+    description = "Opens ingress to a security group's members (guide 13.7.5)"
+    direction = "ingress"
+
+
+@register
+class AuthorizeSecurityGroupEgress(_Authorize):
+    name = "authorizeSecurityGroupEgress"
+    description = "Opens egress from a security group's members (guide 13.7.5)"
+    direction = "egress"
+
+
+class _Revoke(Command):
+    authorized = ALL_ROLES
+    is_async = True
+    instance_type = "SecurityGroup"
+    direction = ""
+    params = (Param("id", "uuid", required=True, description="the rule's id"),)
+
+    def job_instance(self, caller, params):
+        return security_groups.find_rule(caller, params["id"], self.direction).group
+
+    def execute(self, caller, **p):
+        security_groups.revoke(caller, security_groups.find_rule(caller, p["id"], self.direction))
+        return SUCCESS
+
+
+@register
+class RevokeSecurityGroupIngress(_Revoke):
+    name = "revokeSecurityGroupIngress"
+    description = "Removes an ingress rule"
+    direction = "ingress"
+
+
+@register
+class RevokeSecurityGroupEgress(_Revoke):
+    name = "revokeSecurityGroupEgress"
+    description = "Removes an egress rule"
+    direction = "egress"

@@ -215,3 +215,50 @@ class GuestIpAddress(models.Model):
 
     def __str__(self):
         return self.address
+
+
+class SecurityGroup(models.Model):
+    """A group of instances filtered by the same rules (guide 13.7); every
+    account has a "default" group, made on first use."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="security_groups")
+    name = models.CharField(max_length=255)
+    description = models.CharField(max_length=4096, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="security_group_name_per_account")]
+
+    def __str__(self):
+        return self.name
+
+
+class SecurityGroupRule(models.Model):
+    """An ingress or egress rule: a protocol with a port range (TCP, UDP) or
+    ICMP type and code, from or to one CIDR or the members of one group."""
+
+    class Direction(models.TextChoices):
+        INGRESS = "ingress", "Ingress"
+        EGRESS = "egress", "Egress"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(SecurityGroup, on_delete=models.CASCADE, related_name="rules")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    protocol = models.CharField(max_length=8)  # tcp, udp, icmp, all
+    start_port = models.PositiveIntegerField(null=True, blank=True)
+    end_port = models.PositiveIntegerField(null=True, blank=True)
+    icmp_type = models.IntegerField(null=True, blank=True)
+    icmp_code = models.IntegerField(null=True, blank=True)
+    cidr = models.CharField(max_length=43, blank=True)
+    source_group = models.ForeignKey(SecurityGroup, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="referencing_rules")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group_id", "direction", "id"]
+
+    def __str__(self):
+        where = self.cidr or f"group {self.source_group}"
+        return f"{self.direction} {self.protocol} {where}"

@@ -142,3 +142,43 @@ class NetworkSerializer(serializers.Serializer):
 
     def to_representation(self, network):
         return {k: v for k, v in super().to_representation(network).items() if v not in (None, "")}
+
+
+class SecurityGroupRuleSerializer(serializers.Serializer):
+    """IngressRuleResponse / EgressRuleResponse fields."""
+
+    ruleid = serializers.UUIDField(source="uuid", read_only=True)
+    protocol = serializers.CharField(read_only=True)
+    startport = serializers.IntegerField(source="start_port", read_only=True)
+    endport = serializers.IntegerField(source="end_port", read_only=True)
+    icmptype = serializers.IntegerField(source="icmp_type", read_only=True)
+    icmpcode = serializers.IntegerField(source="icmp_code", read_only=True)
+    cidr = serializers.CharField(read_only=True)
+    account = serializers.CharField(source="source_group.account.name", read_only=True, default=None)
+    securitygroupname = serializers.CharField(source="source_group.name", read_only=True, default=None)
+
+    def to_representation(self, rule):
+        return {k: v for k, v in super().to_representation(rule).items() if v not in (None, "")}
+
+
+class SecurityGroupSerializer(serializers.Serializer):
+    """SecurityGroupResponse's fields, rules included."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    account = serializers.CharField(source="account.name", read_only=True)
+    domainid = serializers.UUIDField(source="account.domain.uuid", read_only=True)
+    domain = serializers.CharField(source="account.domain.name", read_only=True)
+    ingressrule = serializers.SerializerMethodField()
+    egressrule = serializers.SerializerMethodField()
+
+    def _rules(self, group, direction):
+        return SecurityGroupRuleSerializer([r for r in group.rules.all() if r.direction == direction],
+                                           many=True).data
+
+    def get_ingressrule(self, group) -> list[dict]:
+        return self._rules(group, "ingress")
+
+    def get_egressrule(self, group) -> list[dict]:
+        return self._rules(group, "egress")

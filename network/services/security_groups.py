@@ -1,0 +1,160 @@
+"""Security groups (guide 13.7): each account has a "default" group, made
+on first use; rules open ingress or egress for a protocol and port range
+(TCP, UDP) or ICMP type and code, from or to CIDRs or the members of other
+groups. With no ingress rule nothing comes in; with no egress rule
+everything goes out (the guide's default egress policy). Users manage their
+account's groups; domain admins those of their subtree; root admins all."""
+from ipaddress import ip_network
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Account
+from accounts.services.scope import scope_accounts, scope_by_account
+from accounts.services.validation import require_name
+from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
+from infrastructure.hypervisors import SecurityRule, SecurityRuleSet
+from network.models import SecurityGroup, SecurityGroupRule
+
+DEFAULT = "default"
+PROTOCOLS = ("tcp", "udp", "icmp", "all")
+
+
+def visible_groups(caller):
+    return scope_by_account(SecurityGroup.objects.select_related("account__domain"), caller)
+
+
+def find_group(caller, uuid, field: str = "id") -> SecurityGroup:
+    """A group the caller may manage; another account's looks unknown."""
+    group = visible_groups(caller).filter(uuid=uuid).first()
+    if group is None:
+        raise NotFound(f"{field}: no security group has the id {uuid}", field=field)
+    return group
+
+
+def default_group(account: Account) -> SecurityGroup:
+    """The account's "default" group, made on first use."""
+    try:
+        with transaction.atomic():
+            group, _created = SecurityGroup.objects.get_or_create(
+                account=account, name=DEFAULT, defaults={"description": "Default Security Group"})
+    except IntegrityError:
+        group = SecurityGroup.objects.get(account=account, name=DEFAULT)
+    return group
+
+
+@transaction.atomic
+def create_security_group(caller, account: Account, *, name: str, description: str = "") -> SecurityGroup:
+    if not scope_accounts(caller).filter(pk=account.pk).exists():
+        raise NotFound("account: no such account within reach", field="account")
+    name = require_name(name, "name", "security group name")
+    default_group(account)
+    if SecurityGroup.objects.filter(account=account, name__iexact=name).exists():
+        raise InvalidParameter(f"name: account {account.name} already has a security group named {name}",
+                               field="name")
+    return SecurityGroup.objects.create(account=account, name=name, description=description.strip())
+
+
+@transaction.atomic
+def delete_security_group(caller, group: SecurityGroup) -> None:
+    """Refused for the default group and for a group other groups' rules name."""
+    group = find_group(caller, group.uuid)
+    if group.name == DEFAULT:
+        raise InvalidParameter("id: the default security group cannot be deleted", field="id")
+    users = SecurityGroupRule.objects.filter(source_group=group).exclude(group=group).select_related("group").first()
+    if users is not None:
+        raise ResourceInUse(f"id: security group {group.name} is named by a rule of group {users.group.name}",
+                            field="id")
+    group.delete()
+
+
+def _port(value, field: str) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{field}: {value!r} is not a port number", field=field)
+    if not 0 <= port <= 65535:
+        raise InvalidParameter(f"{field}: {port} is not a port from 0 to 65535", field=field)
+    return port
+
+
+def _icmp(value, field: str) -> int:
+    number = -1 if value in (None, "") else value
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{field}: {value!r} is not a number", field=field)
+    if not -1 <= number <= 255:
+        raise InvalidParameter(f"{field}: {number} is out of range -1 to 255 (-1: any)", field=field)
+    return number
+
+
+@transaction.atomic
+def authorize(caller, group: SecurityGroup, direction: str, *, protocol: str, start_port=None, end_port=None,
+              icmp_type=None, icmp_code=None, cidrs: list[str] | None = None,
+              source_groups: list[tuple[str, str]] | None = None) -> list[SecurityGroupRule]:
+    """Add rules to the group: one per CIDR and per (account, group) source.
+    A rule the group has already is refused."""
+    group = SecurityGroup.objects.select_for_update().get(pk=find_group(caller, group.uuid, "securitygroupid").pk)
+    protocol = (protocol or "").strip().lower()
+    if protocol not in PROTOCOLS:
+        raise InvalidParameter(f"protocol: {protocol or 'nothing'} is not one of tcp, udp, icmp, all", field="protocol")
+    fields = {"direction": direction, "protocol": protocol}
+    if protocol in ("tcp", "udp"):
+        if start_port in (None, "") or end_port in (None, ""):
+            raise InvalidParameter(f"startport: {protocol.upper()} rules need startport and endport",
+                                   field="startport")
+        fields["start_port"], fields["end_port"] = _port(start_port, "startport"), _port(end_port, "endport")
+        if fields["start_port"] > fields["end_port"]:
+            raise InvalidParameter(f"endport: the range {fields['start_port']}-{fields['end_port']} is reversed",
+                                   field="endport")
+    elif protocol == "icmp":
+        fields["icmp_type"], fields["icmp_code"] = _icmp(icmp_type, "icmptype"), _icmp(icmp_code, "icmpcode")
+    sources = []
+    for cidr in cidrs or []:
+        try:
+            sources.append({"cidr": str(ip_network(cidr.strip(), strict=False))})
+        except ValueError:
+            raise InvalidParameter(f"cidrlist: {cidr!r} is not a CIDR such as 192.168.0.0/24", field="cidrlist")
+    for account_name, group_name in source_groups or []:
+        source = SecurityGroup.objects.filter(account__name__iexact=account_name, name__iexact=group_name).first()
+        if source is None:
+            raise InvalidParameter(f"usersecuritygrouplist: account {account_name} has no security group "
+                                   f"{group_name}", field="usersecuritygrouplist")
+        sources.append({"source_group": source})
+    if not sources:
+        raise InvalidParameter("cidrlist: give a CIDR list or account and group pairs", field="cidrlist")
+    created = []
+    for source in sources:
+        if group.rules.filter(**fields, **source).exists():
+            raise NetworkRuleConflict(f"cidrlist: group {group.name} already has this {direction} rule",
+                                      field="cidrlist")
+        created.append(SecurityGroupRule.objects.create(group=group, **fields, **source))
+    return created
+
+
+def find_rule(caller, uuid, direction: str) -> SecurityGroupRule:
+    rule = SecurityGroupRule.objects.filter(uuid=uuid, direction=direction, group__in=visible_groups(caller)).first()
+    if rule is None:
+        raise NotFound(f"id: no {direction} rule has the id {uuid}", field="id")
+    return rule
+
+
+@transaction.atomic
+def revoke(caller, rule: SecurityGroupRule) -> None:
+    rule = find_rule(caller, rule.uuid, rule.direction)
+    rule.delete()
+
+
+def rule_set(name: str, mac: str, groups, member_addresses=None) -> SecurityRuleSet:
+    """What a hypervisor enforces for one NIC in `groups`: each CIDR rule as
+    it is, each group-sourced rule once per address of that group's members
+    (`member_addresses(group)` answers them; none until instances exist)."""
+    rules = []
+    for group in groups:
+        for rule in group.rules.select_related("source_group"):
+            addresses = ([rule.cidr] if rule.cidr else
+                         [f"{a}/32" for a in (member_addresses(rule.source_group) if member_addresses else [])])
+            rules += [SecurityRule(direction=rule.direction, protocol=rule.protocol, cidr=cidr,
+                                   start_port=rule.start_port, end_port=rule.end_port, icmp_type=rule.icmp_type,
+                                   icmp_code=rule.icmp_code) for cidr in addresses]
+    return SecurityRuleSet(name=name, mac=mac, rules=tuple(rules))

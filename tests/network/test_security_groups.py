@@ -1,0 +1,128 @@
+"""Security groups: the default group, every rule validation (the field and
+the reason, nothing stored), other accounts' groups out of reach, the
+command API, and the nwfilter a KVM host gets from the rules."""
+import pytest
+
+from accounts.models import User
+from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
+from infrastructure.hypervisors.kvm import security_filter_xml
+from network.models import SecurityGroup, SecurityGroupRule
+from network.services import security_groups
+from tests.api.test_command_api import call
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(call_, field, text, exc=InvalidParameter):
+    with pytest.raises(exc) as error:
+        call_()
+    assert error.value.field == field and text in error.value.message, error.value.message
+
+
+@pytest.fixture
+def web(tenancy):
+    user = tenancy["comp1_user"]
+    return security_groups.create_security_group(user, user.account, name="web", description="Web servers")
+
+
+def test_default_group_and_names(tenancy, web):
+    user = tenancy["comp1_user"]
+    assert set(SecurityGroup.objects.filter(account=user.account).values_list("name", flat=True)) == {"default",
+                                                                                                       "web"}
+    refused(lambda: security_groups.create_security_group(user, user.account, name="WEB"), "name", "already has")
+    refused(lambda: security_groups.delete_security_group(user, SecurityGroup.objects.get(name="default")), "id",
+            "default security group cannot be deleted")
+    other = tenancy["other_admin"]
+    with pytest.raises(NotFound):
+        security_groups.delete_security_group(other, web)
+    with pytest.raises(NotFound):
+        security_groups.create_security_group(tenancy["sales_user"], user.account, name="x")
+    assert security_groups.create_security_group(tenancy["comp1_admin"], user.account, name="db").account == \
+        user.account, "a domain admin manages the groups of the subtree's accounts"
+
+
+@pytest.mark.parametrize("fields, field, text", [
+    ({"protocol": "gre"}, "protocol", "not one of tcp, udp, icmp, all"),
+    ({"end_port": None}, "startport", "need startport and endport"),
+    ({"start_port": 90, "end_port": 80}, "endport", "range 90-80 is reversed"),
+    ({"start_port": 70000, "end_port": 70001}, "startport", "not a port from 0 to 65535"),
+    ({"protocol": "icmp", "icmp_type": 300}, "icmptype", "out of range -1 to 255"),
+    ({"protocol": "icmp", "icmp_type": 8, "icmp_code": -2}, "icmpcode", "out of range"),
+    ({"cidrs": ["10.0.0.0/33"]}, "cidrlist", "not a CIDR"),
+    ({"cidrs": []}, "cidrlist", "give a CIDR list"),
+    ({"cidrs": [], "source_groups": [("nobody", "web")]}, "usersecuritygrouplist", "has no security group web"),
+])
+def test_rule_validation(tenancy, web, fields, field, text):
+    rule = {"protocol": "tcp", "start_port": 80, "end_port": 80, "cidrs": ["0.0.0.0/0"], **fields}
+    refused(lambda: security_groups.authorize(tenancy["comp1_user"], web, "ingress", **rule), field, text)
+    assert not SecurityGroupRule.objects.exists()
+
+
+def test_rules_render_as_an_nwfilter(tenancy, web):
+    user = tenancy["comp1_user"]
+    security_groups.authorize(user, web, "ingress", protocol="TCP", start_port=22, end_port=22,
+                              cidrs=["0.0.0.0/0", "10.1.0.0/16"])
+    security_groups.authorize(user, web, "ingress", protocol="icmp", icmp_type=8, icmp_code=0,
+                              cidrs=["192.168.0.0/24"])
+    security_groups.authorize(user, web, "ingress", protocol="tcp", start_port=3306, end_port=3306,
+                              cidrs=[], source_groups=[("comp1-user", "default")])
+    refused(lambda: security_groups.authorize(user, web, "ingress", protocol="tcp", start_port=22, end_port=22,
+                                              cidrs=["0.0.0.0/0"]), "cidrlist", "already has", NetworkRuleConflict)
+    default = SecurityGroup.objects.get(account=user.account, name="default")
+    refused(lambda: security_groups.delete_security_group(user, default), "id", "cannot be deleted")
+    other = security_groups.create_security_group(user, user.account, name="app")
+    security_groups.authorize(user, web, "ingress", protocol="all", cidrs=[], source_groups=[("comp1-user", "app")])
+    refused(lambda: security_groups.delete_security_group(user, other), "id", "named by a rule of group web",
+            ResourceInUse)
+
+    members = {default.pk: ["10.1.1.5", "10.1.1.6"], other.pk: []}
+    rule_set = security_groups.rule_set("i-2-9-VM-eth0", "02:00:00:00:00:09", [web],
+                                        member_addresses=lambda group: members[group.pk])
+    assert [(r.protocol, r.cidr) for r in rule_set.rules] == [
+        ("tcp", "0.0.0.0/0"), ("tcp", "10.1.0.0/16"), ("icmp", "192.168.0.0/24"), ("tcp", "10.1.1.5/32"),
+        ("tcp", "10.1.1.6/32")]
+    xml = security_filter_xml(rule_set)
+    assert "dstportstart='3306'" in xml and "srcipaddr='10.1.1.5' srcipmask='32'" in xml and "type='8'" in xml
+    assert "direction='out' priority='1000'" not in xml, "no egress rule: egress stays open (guide 13.7.5)"
+    security_groups.authorize(user, web, "egress", protocol="udp", start_port=53, end_port=53, cidrs=["8.8.8.8/32"])
+    xml = security_filter_xml(security_groups.rule_set("n", "m", [web], member_addresses=lambda g: []))
+    assert "direction='out' priority='1000'" in xml, "once egress has rules, the rest is dropped"
+
+    rule = SecurityGroupRule.objects.get(direction="egress")
+    with pytest.raises(NotFound):
+        security_groups.revoke(tenancy["other_admin"], rule)
+    security_groups.revoke(user, rule)
+    assert not SecurityGroupRule.objects.filter(direction="egress").exists()
+
+
+def test_security_groups_through_the_api(tenancy):
+    from django.test import Client
+
+    User.objects.filter(pk=tenancy["comp1_user"].pk).update(must_change_password=False)
+    client = Client()
+    login = client.post("/client/api", {"command": "login", "username": "comp1-user", "password": PASSWORD,
+                                        "domain": "/Comp1", "response": "json"}).json()["loginresponse"]
+    key = login["sessionkey"]
+    listed = call(client, key, "listSecurityGroups").json()["listsecuritygroupsresponse"]
+    assert [g["name"] for g in listed["securitygroup"]] == ["default"]
+    group = call(client, key, "createSecurityGroup", name="web").json()["createsecuritygroupresponse"][
+        "securitygroup"]
+    job = call(client, key, "authorizeSecurityGroupIngress", securitygroupid=group["id"], protocol="tcp",
+               startport="80", endport="443", cidrlist="0.0.0.0/0,10.0.0.0/8").json()[
+        "authorizesecuritygroupingressresponse"]["jobid"]
+    result = call(client, key, "queryAsyncJobResult", jobid=job).json()["queryasyncjobresultresponse"]
+    rules = result["jobresult"]["securitygroup"]["ingressrule"]
+    assert [(r["protocol"], r["startport"], r["endport"], r["cidr"]) for r in rules] == [
+        ("tcp", 80, 443, "0.0.0.0/0"), ("tcp", 80, 443, "10.0.0.0/8")]
+    bad = call(client, key, "authorizeSecurityGroupIngress", securitygroupid=group["id"], protocol="tcp",
+               startport="443", endport="80", cidrlist="0.0.0.0/0").json()["authorizesecuritygroupingressresponse"]
+    failed = call(client, key, "queryAsyncJobResult", jobid=bad["jobid"]).json()["queryasyncjobresultresponse"]
+    assert failed["jobstatus"] == 2 and "reversed" in failed["jobresult"]["errortext"]
+    job = call(client, key, "revokeSecurityGroupIngress", id=rules[0]["ruleid"]).json()[
+        "revokesecuritygroupingressresponse"]["jobid"]
+    assert call(client, key, "queryAsyncJobResult", jobid=job).json()["queryasyncjobresultresponse"]["jobstatus"] == 1
+    assert call(client, key, "deleteSecurityGroup", name="web").json() == {
+        "deletesecuritygroupresponse": {"success": "true"}}
+    refused_default = call(client, key, "deleteSecurityGroup", name="default").json()["deletesecuritygroupresponse"]
+    assert refused_default["errorcode"] == 431 and "cannot be deleted" in refused_default["errortext"]
