@@ -44,3 +44,21 @@ class NetworkForm(forms.Form):
             (o.uuid, o.name) for o in NetworkOffering.objects.filter(guest_ip_type="Shared", state="Enabled")]
         self.fields["domainid"].choices = [("", "the whole zone")] + [
             (d.uuid, d.full_path) for d in visible_domains(user)]
+
+
+class SecurityGroupForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False)
+
+
+class SecurityGroupRuleForm(forms.Form):
+    """One row of the rule editor; the service checks every value."""
+
+    protocol = forms.ChoiceField(label="Protocol", choices=[(p, p.upper()) for p in ("tcp", "udp", "icmp", "all")])
+    startport = forms.CharField(label="Start port", required=False)
+    endport = forms.CharField(label="End port", required=False)
+    icmptype = forms.CharField(label="ICMP type", required=False)
+    icmpcode = forms.CharField(label="ICMP code", required=False)
+    cidrlist = forms.CharField(label="CIDR", required=False, initial="0.0.0.0/0")
+    account = forms.CharField(label="or account", required=False)
+    group = forms.CharField(label="and group", required=False)

@@ -94,3 +94,13 @@ class GuestRangeUsageTable(tables.Table):
 
     class Meta(Meta):
         empty_text = "No IP ranges."
+
+
+class SecurityGroupTable(tables.Table):
+    name = tables.LinkColumn("network:securitygroup_detail", args=[tables.A("uuid")], verbose_name="Name")
+    description = tables.Column(verbose_name="Description")
+    account = tables.Column(accessor="account__name", verbose_name="Account")
+    domain = tables.Column(accessor="account__domain__name", verbose_name="Domain")
+
+    class Meta(Meta):
+        empty_text = "No security groups."

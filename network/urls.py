@@ -13,4 +13,10 @@ urlpatterns = [
     path("networks/<uuid:uuid>/", views.NetworkDetailView.as_view(), name="network_detail"),
     path("networks/<uuid:uuid>/delete", views.NetworkDeleteView.as_view(), name="network_delete"),
     path("network-offerings/", views.NetworkOfferingListView.as_view(), name="networkofferings"),
+    path("security-groups/", views.SecurityGroupListView.as_view(), name="securitygroups"),
+    path("security-groups/add", views.SecurityGroupAddView.as_view(), name="securitygroup_add"),
+    path("security-groups/<uuid:uuid>/", views.SecurityGroupDetailView.as_view(), name="securitygroup_detail"),
+    path("security-groups/<uuid:uuid>/delete", views.SecurityGroupDeleteView.as_view(), name="securitygroup_delete"),
+    path("security-groups/<uuid:uuid>/<str:direction>/<str:action>", views.SecurityGroupRuleView.as_view(),
+         name="securitygroup_rules"),
 ]

@@ -1,10 +1,13 @@
-"""REST resources of physical networks, IP ranges, network offerings and
-guest networks; each action is a registered command."""
+"""REST resources of physical networks, IP ranges, network offerings, guest
+networks and security groups; each action is a registered command."""
+from rest_framework.decorators import action
+
 from cloudstack_ui.api.rest.viewsets import CommandViewSet
 from network.api.serializers import (
     NetworkOfferingSerializer,
     NetworkSerializer,
     PhysicalNetworkSerializer,
+    SecurityGroupSerializer,
     VlanIpRangeSerializer,
 )
 
@@ -32,3 +35,30 @@ class NetworkViewSet(CommandViewSet):
     commands = {"list": "listNetworks", "retrieve": "listNetworks", "create": "createNetwork",
                 "partial_update": "updateNetwork", "destroy": "deleteNetwork"}
     serializer_class = NetworkSerializer
+
+
+class SecurityGroupViewSet(CommandViewSet):
+    """Groups, and their rules: POST <id>/ingress/ or <id>/egress/ with the
+    authorize parameters adds rules; DELETE <id>/ingress/<ruleid>/ removes one."""
+
+    commands = {"list": "listSecurityGroups", "retrieve": "listSecurityGroups", "create": "createSecurityGroup",
+                "destroy": "deleteSecurityGroup", "ingress": "authorizeSecurityGroupIngress",
+                "egress": "authorizeSecurityGroupEgress", "revoke_ingress": "revokeSecurityGroupIngress",
+                "revoke_egress": "revokeSecurityGroupEgress"}
+    serializer_class = SecurityGroupSerializer
+
+    @action(detail=True, methods=["post"])
+    def ingress(self, request, id=None):
+        return self.run_command("ingress", {**request.data, "securitygroupid": id})
+
+    @action(detail=True, methods=["post"])
+    def egress(self, request, id=None):
+        return self.run_command("egress", {**request.data, "securitygroupid": id})
+
+    @action(detail=True, methods=["delete"], url_path=r"ingress/(?P<rule>[0-9a-f-]+)")
+    def revoke_ingress(self, request, id=None, rule=None):
+        return self.run_command("revoke_ingress", {"id": rule})
+
+    @action(detail=True, methods=["delete"], url_path=r"egress/(?P<rule>[0-9a-f-]+)")
+    def revoke_egress(self, request, id=None, rule=None):
+        return self.run_command("revoke_egress", {"id": rule})

@@ -126,3 +126,55 @@ def test_security_groups_through_the_api(tenancy):
         "deletesecuritygroupresponse": {"success": "true"}}
     refused_default = call(client, key, "deleteSecurityGroup", name="default").json()["deletesecuritygroupresponse"]
     assert refused_default["errorcode"] == 431 and "cannot be deleted" in refused_default["errortext"]
+
+
+def test_the_rule_editor(tenancy):
+    from tests.conftest import logged_in_client
+
+    user = tenancy["comp1_user"]
+    page = logged_in_client(user)
+    added = page.post("/client/security-groups/add", {"name": "web", "description": "Web servers"})
+    group = SecurityGroup.objects.get(name="web")
+    assert added.status_code == 302 and added["Location"] == f"/client/security-groups/{group.uuid}/"
+    hx = {"HTTP_HX_REQUEST": "true"}
+    url = f"/client/security-groups/{group.uuid}/ingress/add"
+    reversed_ports = page.post(url, {"ingress-protocol": "tcp", "ingress-startport": "443", "ingress-endport": "80",
+                                     "ingress-cidrlist": "0.0.0.0/0"}, **hx).content.decode()
+    assert "the range 443-80 is reversed" in reversed_ports and 'value="443"' in reversed_ports
+    bad_cidr = page.post(url, {"ingress-protocol": "tcp", "ingress-startport": "22", "ingress-endport": "22",
+                               "ingress-cidrlist": "10.0.0.300/8"}, **hx).content.decode()
+    assert "is not a CIDR" in bad_cidr and not SecurityGroupRule.objects.exists()
+    table = page.post(url, {"ingress-protocol": "tcp", "ingress-startport": "22", "ingress-endport": "22",
+                            "ingress-cidrlist": "0.0.0.0/0"}, **hx).content.decode()
+    assert "0.0.0.0/0" in table and "Remove" in table
+    page.post(f"/client/security-groups/{group.uuid}/egress/add", {
+        "egress-protocol": "all", "egress-account": "comp1-user", "egress-group": "default"}, **hx)
+    detail = page.get(f"/client/security-groups/{group.uuid}/").content.decode()
+    assert "group default of comp1-user" in detail and "Delete" in detail
+    rule = SecurityGroupRule.objects.get(direction="ingress")
+    removed = page.post(f"/client/security-groups/{group.uuid}/ingress/remove", {"rule": str(rule.uuid)}, **hx)
+    assert "No ingress rules." in removed.content.decode()
+    assert page.post(url, {"ingress-protocol": "udp"}).status_code == 302, "without HTMX: back to the page"
+
+    assert logged_in_client(tenancy["other_admin"]).get(f"/client/security-groups/{group.uuid}/").status_code == 404
+    listing = page.get("/client/security-groups/").content.decode()
+    assert "web" in listing and "default" in listing
+
+
+def test_security_groups_through_rest(tenancy):
+    from tests.conftest import logged_in_client
+
+    api = logged_in_client(tenancy["comp1_user"])
+    created = api.post("/api/v1/securitygroups/", {"name": "rest"}, content_type="application/json")
+    assert created.status_code == 201
+    group = created.json()["id"]
+    job = api.post(f"/api/v1/securitygroups/{group}/ingress/", {"protocol": "icmp", "icmptype": 8, "icmpcode": 0,
+                                                                "cidrlist": "10.0.0.0/8"},
+                   content_type="application/json")
+    assert job.status_code == 202
+    rules = api.get(f"/api/v1/securitygroups/{group}/").json()["ingressrule"]
+    assert [(r["protocol"], r["icmptype"], r["cidr"]) for r in rules] == [("icmp", 8, "10.0.0.0/8")]
+    assert api.delete(f"/api/v1/securitygroups/{group}/ingress/{rules[0]['ruleid']}/").status_code == 202
+    assert not SecurityGroupRule.objects.exists()
+    assert logged_in_client(tenancy["other_admin"]).get(f"/api/v1/securitygroups/{group}/").status_code == 404
+    assert api.delete(f"/api/v1/securitygroups/{group}/").status_code == 204
