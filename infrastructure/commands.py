@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.services.scope import get_domain
+from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ROLE_ADMIN, Command, Param, register
 from cloudstack_ui.errors import InvalidParameter, NotFound
 from infrastructure.api.serializers import (
@@ -18,7 +19,7 @@ from infrastructure.api.serializers import (
     StoragePoolSerializer,
     ZoneSerializer,
 )
-from infrastructure.lookups import filter_by_params, find, find_optional
+from infrastructure.lookups import find, find_optional
 from infrastructure.models import (
     Cluster,
     Host,
@@ -211,7 +212,7 @@ class ListZones(Command):
         if p.get("available"):
             zones_qs = zones_qs.filter(allocation_state="Enabled")
         return filter_by_params(zones_qs, p, id="uuid", name="name__iexact", keyword="name__icontains",
-                       networktype="network_type__iexact")
+                                networktype="network_type__iexact")
 
 
 # Pods ------------------------------------------------------------------------------------------
@@ -289,8 +290,9 @@ class ListPods(Command):
               Param("keyword", description="list by keyword"))
 
     def execute(self, caller, **p):
-        return filter_by_params(Pod.objects.select_related("zone"), p, id="uuid", name="name__iexact", zoneid="zone__uuid",
-                       allocationstate="allocation_state__iexact", keyword="name__icontains")
+        return filter_by_params(Pod.objects.select_related("zone"), p, id="uuid", name="name__iexact",
+                                zoneid="zone__uuid", allocationstate="allocation_state__iexact",
+                                keyword="name__icontains")
 
 
 # Clusters --------------------------------------------------------------------------------------
@@ -377,9 +379,9 @@ class ListClusters(Command):
 
     def execute(self, caller, **p):
         return filter_by_params(Cluster.objects.select_related("zone", "pod"), p, id="uuid", name="name__iexact",
-                       zoneid="zone__uuid", podid="pod__uuid", hypervisor="hypervisor__iexact",
-                       allocationstate="allocation_state__iexact", managedstate="managed_state__iexact",
-                       keyword="name__icontains")
+                                zoneid="zone__uuid", podid="pod__uuid", hypervisor="hypervisor__iexact",
+                                allocationstate="allocation_state__iexact", managedstate="managed_state__iexact",
+                                keyword="name__icontains")
 
 
 # Hosts -----------------------------------------------------------------------------------------
@@ -518,8 +520,9 @@ class ListHosts(Command):
         if "type" in p and p["type"].lower() != "routing":
             return hosts_qs.none()
         return filter_by_params(hosts_qs, p, id="uuid", name="name__iexact", zoneid="zone__uuid", podid="pod__uuid",
-                       clusterid="cluster__uuid", state="state__iexact", resourcestate="resource_state__iexact",
-                       hypervisor="hypervisor__iexact", keyword="name__icontains")
+                                clusterid="cluster__uuid", state="state__iexact",
+                                resourcestate="resource_state__iexact", hypervisor="hypervisor__iexact",
+                                keyword="name__icontains")
 
 
 # Primary storage -------------------------------------------------------------------------------
@@ -607,8 +610,8 @@ class ListStoragePools(Command):
 
     def execute(self, caller, **p):
         return filter_by_params(StoragePool.objects.select_related("zone", "pod", "cluster"), p, id="uuid",
-                       name="name__iexact", zoneid="zone__uuid", podid="pod__uuid", clusterid="cluster__uuid",
-                       scope="scope__iexact", keyword="name__icontains")
+                                name="name__iexact", zoneid="zone__uuid", podid="pod__uuid", clusterid="cluster__uuid",
+                                scope="scope__iexact", keyword="name__icontains")
 
 
 # Secondary storage -----------------------------------------------------------------------------
@@ -654,7 +657,7 @@ class ListImageStores(Command):
 
     def execute(self, caller, **p):
         return filter_by_params(ImageStore.objects.select_related("zone"), p, id="uuid", name="name__iexact",
-                       zoneid="zone__uuid", protocol="protocol__iexact", keyword="name__icontains")
+                                zoneid="zone__uuid", protocol="protocol__iexact", keyword="name__icontains")
 
 
 # Hypervisor capabilities -----------------------------------------------------------------------

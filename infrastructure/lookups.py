@@ -13,11 +13,3 @@ def find(model, uuid, field: str):
 def find_optional(model, uuid, field: str):
     return find(model, uuid, field) if uuid is not None else None
 
-
-def filter_by_params(queryset, params: dict, **lookups):
-    """Apply each given list parameter to its lookup when present:
-    filter_by_params(qs, p, zoneid="zone__uuid")."""
-    for param, lookup in lookups.items():
-        if param in params:
-            queryset = queryset.filter(**{lookup: params[param]})
-    return queryset

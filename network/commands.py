@@ -4,9 +4,10 @@ from django.db.models import Q
 
 from accounts.models import Account
 from accounts.services.scope import get_domain
+from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
 from cloudstack_ui.errors import InvalidParameter, NotFound
-from infrastructure.lookups import filter_by_params, find, find_optional
+from infrastructure.lookups import find, find_optional
 from infrastructure.models import Pod, Zone
 from network.api.serializers import (
     NetworkOfferingSerializer,
@@ -102,10 +103,8 @@ class ListPhysicalNetworks(Command):
 
     def execute(self, caller, **p):
         networks = PhysicalNetwork.objects.select_related("zone")
-        for param, lookup in (("id", "uuid"), ("name", "name__iexact"), ("zoneid", "zone__uuid"),
-                              ("keyword", "name__icontains")):
-            if param in p:
-                networks = networks.filter(**{lookup: p[param]})
+        networks = filter_by_params(networks, p, id="uuid", name="name__iexact", zoneid="zone__uuid",
+                                    keyword="name__icontains")
         return networks
 
 
@@ -205,11 +204,9 @@ class ListVlanIpRanges(Command):
 
     def execute(self, caller, **p):
         ranges = VlanIpRange.objects.select_related("zone", "pod", "physical_network")
-        for param, lookup in (("id", "uuid"), ("zoneid", "zone__uuid"), ("podid", "pod__uuid"),
-                              ("physicalnetworkid", "physical_network__uuid"),
-                              ("forvirtualnetwork", "for_virtual_network"), ("vlan", "vlan")):
-            if param in p:
-                ranges = ranges.filter(**{lookup: p[param]})
+        ranges = filter_by_params(ranges, p, id="uuid", zoneid="zone__uuid", podid="pod__uuid",
+                                  physicalnetworkid="physical_network__uuid", forvirtualnetwork="for_virtual_network",
+                                  vlan="vlan")
         return ranges
 
 
@@ -260,9 +257,7 @@ class ListStorageNetworkIpRange(Command):
 
     def execute(self, caller, **p):
         ranges = StorageNetworkIpRange.objects.select_related("zone", "pod")
-        for param, lookup in (("id", "uuid"), ("zoneid", "zone__uuid"), ("podid", "pod__uuid")):
-            if param in p:
-                ranges = ranges.filter(**{lookup: p[param]})
+        ranges = filter_by_params(ranges, p, id="uuid", zoneid="zone__uuid", podid="pod__uuid")
         return ranges
 
 
@@ -284,9 +279,9 @@ class ListNetworkOfferings(Command):
               Param("keyword", description="List by keyword"))
 
     def execute(self, caller, **p):
-        found = filter_by_params(NetworkOffering.objects.all(), p, id="uuid", name="name__iexact", guestiptype="guest_ip_type",
-                        state="state", isdefault="is_default", specifyvlan="specify_vlan",
-                        keyword="name__icontains")
+        found = filter_by_params(NetworkOffering.objects.all(), p, id="uuid", name="name__iexact",
+                                 guestiptype="guest_ip_type", state="state", isdefault="is_default",
+                                 specifyvlan="specify_vlan", keyword="name__icontains")
         if not caller.is_root_admin:
             found = found.filter(state=NetworkOffering.State.ENABLED)
         wanted = {s.lower() for s in p.get("supportedservices", [])}
@@ -376,8 +371,8 @@ class ListNetworks(Command):
 
     def execute(self, caller, **p):
         found = filter_by_params(networks.visible_networks(caller), p, id="uuid", zoneid="zone__uuid",
-                        type="offering__guest_ip_type__iexact", physicalnetworkid="physical_network__uuid",
-                        networkofferingid="offering__uuid", keyword="name__icontains")
+                                 type="offering__guest_ip_type__iexact", physicalnetworkid="physical_network__uuid",
+                                 networkofferingid="offering__uuid", keyword="name__icontains")
         if p.get("traffictype", "Guest").lower() != "guest":
             return found.none()
         if p.get("canusefordeploy"):

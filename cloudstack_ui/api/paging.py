@@ -1,5 +1,6 @@
 """Pages of list answers: `page` from 1, `pagesize` capped by the global
-setting default.page.size (-1 asks for all, within that cap)."""
+setting default.page.size (-1 asks for all, within that cap); and the
+filtering of list commands by their parameters."""
 from cloudstack_ui.errors import InvalidParameter
 
 
@@ -16,3 +17,12 @@ def page_of(result, *, page: int | None, pagesize: int | None, cap: int):
         return list(result[start:start + size]), len(result)
     count = result.count()
     return (list(result[start:start + size]) if count > start else []), count
+
+
+def filter_by_params(queryset, params: dict, **lookups):
+    """Apply each given list parameter to its lookup when present:
+    filter_by_params(qs, p, zoneid="zone__uuid")."""
+    for param, lookup in lookups.items():
+        if param in params:
+            queryset = queryset.filter(**{lookup: params[param]})
+    return queryset

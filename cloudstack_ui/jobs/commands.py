@@ -1,6 +1,7 @@
 """queryAsyncJobResult, listAsyncJobs, listEvents, listAlerts, archiveAlerts. A
 caller sees their own jobs and events; a domain admin those of accounts in
 their subtree; a root admin all, and the alerts."""
+from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
 from cloudstack_ui.errors import InvalidParameter, NotFound
 from cloudstack_ui.jobs.events import archive_alerts
@@ -87,11 +88,8 @@ class ListEvents(Command):
 
     def execute(self, caller, **p):
         events = visible_events(caller, listall=p.get("listall", False) or caller.is_root_admin)
-        for param, lookup in (("id", "uuid"), ("type", "type__iexact"), ("level", "level"),
-                              ("resourceid", "resource_uuid"), ("startdate", "created__gte"),
-                              ("enddate", "created__lte"), ("keyword", "description__icontains")):
-            if param in p:
-                events = events.filter(**{lookup: p[param]})
+        events = filter_by_params(events, p, id="uuid", type="type__iexact", level="level", resourceid="resource_uuid",
+                                  startdate="created__gte", enddate="created__lte", keyword="description__icontains")
         return events
 
 
@@ -110,9 +108,7 @@ class ListAlerts(Command):
 
     def execute(self, caller, **p):
         alerts = Alert.objects.filter(archived=False)
-        for param, lookup in (("id", "uuid"), ("type", "type"), ("keyword", "subject__icontains")):
-            if param in p:
-                alerts = alerts.filter(**{lookup: p[param]})
+        alerts = filter_by_params(alerts, p, id="uuid", type="type", keyword="subject__icontains")
         return alerts
 
 

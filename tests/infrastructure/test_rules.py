@@ -104,7 +104,7 @@ def test_ip_range_rules(root_admin, zone, pod):
                                                    netmask="/24", start_ip="198.51.100.5"), "vlan", "VLAN id")
     refused(lambda: ip_ranges.create_vlan_ip_range(root_admin, zone, pod=pod, for_virtual_network=False,
                                                    gateway="198.51.100.1", netmask="/24", start_ip="198.51.100.5"),
-            "forvirtualnetwork", "Advanced zone takes public ranges")
+            "networkid", "a guest range of an Advanced zone belongs to a guest network")
     refused(lambda: pods.create_pod(root_admin, zone, name="p9", gateway="203.0.113.1", netmask="/24",
                                     start_ip="203.0.113.15", end_ip="203.0.113.40"), "startip",
             "overlaps the IP range")
