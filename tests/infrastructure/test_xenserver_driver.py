@@ -161,4 +161,12 @@ def test_a_pool_is_one_cluster_led_by_its_master(root_admin):
         hosts.add_host(root_admin, cluster, url=member.url, password="xen-secret")
         with pytest.raises(Refused, match="belongs to the pool of 127.0.0.1, not to cluster xen's pool"):
             hosts.add_host(root_admin, cluster, url=other.url, password="xen-secret")
+
+        driver, on_master = get_driver("XenServer"), HostAccess(master.url, "root", "xen-secret")
+        driver.define_instance(on_master, InstanceSpec(name="i-2-20-VM", uuid=str(uuid.uuid4()), vcpus=1,
+                                                       cpu_speed=500, memory=256 * 1024**2, vnc_password="x"))
+        driver.start_instance(on_master, "i-2-20-VM")
+        driver.migrate_instance(on_master, "i-2-20-VM", HostAccess(member.url, "root", "xen-secret"))
+        vm = next(r for r in pool.records["VM"].values() if r["name_label"] == "i-2-20-VM")
+        assert pool.records["host"][vm["resident_on"]]["address"] == "127.0.0.3", "XenMotion to the member"
     assert sorted(cluster.hosts.values_list("name", flat=True)) == ["xen1", "xen2"]
