@@ -11,7 +11,15 @@ import pytest
 
 from cloudstack_ui.config.services import update_setting
 from cloudstack_ui.jobs.models import Alert, Event
-from infrastructure.hypervisors import HostAccess, PoolSpec, SecurityRule, SecurityRuleSet, get_driver
+from infrastructure.hypervisors import (
+    HostAccess,
+    InstanceSpec,
+    NicSpec,
+    PoolSpec,
+    SecurityRule,
+    SecurityRuleSet,
+    get_driver,
+)
 from infrastructure.models import Host
 from infrastructure.services import clusters, hosts, monitoring, pods, zones
 from tests.infrastructure.driver_suite import run_operation_suite
@@ -125,3 +133,46 @@ def test_a_host_goes_down_with_its_daemon_and_comes_back(libvirtd, root_admin):
     states = list(Event.objects.filter(resource_uuid=host.uuid, type="HOST.STATE").order_by("id")
                   .values_list("description", flat=True))
     assert [s.split(" is ")[1].split(",")[0] for s in states] == ["Disconnected", "Down", "Up"]
+
+
+@pytest.fixture
+def bridge():
+    """A Linux bridge for the instance's NIC, removed afterwards."""
+    import subprocess
+
+    name = f"csuibr{uuid.uuid4().hex[:6]}"
+    subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True)
+    subprocess.run(["ip", "link", "set", name, "up"], check=True)
+    yield name
+    subprocess.run(["ip", "link", "del", name], check=False)
+
+
+def test_an_instance_nic_is_filtered_by_its_security_rules(libvirtd, bridge):
+    """The rule set installed for a NIC is the filter libvirt holds for the
+    running instance's interface, and changing the rules changes it there."""
+    import libvirt
+
+    driver, host = get_driver("KVM"), HostAccess(libvirtd.URL)
+    name, mac = f"i-2-{uuid.uuid4().hex[:5]}-VM", "02:00:7a:00:00:01"
+    rules = SecurityRuleSet(f"{name}-nic0", mac, (SecurityRule("ingress", "tcp", "0.0.0.0/0", 22, 22),))
+    driver.apply_security_rules(host, rules)
+    driver.define_instance(host, InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=500,
+                                              memory=64 * 1024**2, vnc_password="vncSec-1", acceleration="qemu",
+                                              nics=(NicSpec(mac=mac, network=bridge, security_filter=rules.name),)))
+    connection = libvirt.open(libvirtd.URL)
+    try:
+        driver.start_instance(host, name)
+        device = ET.fromstring(connection.lookupByName(name).XMLDesc(0)).find(
+            "devices/interface/target").get("dev")
+        binding = connection.nwfilterBindingLookupByPortDev(device)
+        held = ET.fromstring(binding.XMLDesc(0))
+        assert binding.filterName() == rules.name and held.find("mac").get("address") == mac
+        driver.apply_security_rules(host, SecurityRuleSet(rules.name, mac, (
+            SecurityRule("ingress", "tcp", "0.0.0.0/0", 443, 443),)))
+        live = ET.fromstring(connection.nwfilterLookupByName(rules.name).XMLDesc(0))
+        assert live.find("rule/tcp").get("dstportstart") == "443"
+        assert connection.nwfilterBindingLookupByPortDev(device).filterName() == rules.name, "still bound"
+    finally:
+        driver.destroy_instance(host, name)
+        driver.remove_security_rules(host, rules.name)
+        connection.close()
