@@ -1,6 +1,7 @@
 """queryAsyncJobResult, listAsyncJobs, listEvents, listAlerts, archiveAlerts. A
 caller sees their own jobs and events; a domain admin those of accounts in
 their subtree; a root admin all, and the alerts."""
+from accounts.services.scope import scope_by_account
 from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
 from cloudstack_ui.errors import InvalidParameter, NotFound
@@ -9,13 +10,15 @@ from cloudstack_ui.jobs.models import Alert, AsyncJob, Event
 from cloudstack_ui.jobs.serializers import AlertSerializer, AsyncJobSerializer, EventSerializer
 
 
+def _in_reach(queryset, caller, account_field: str, listall: bool):
+    """Every row in the caller's reach with listall, else the caller's account's."""
+    if listall:
+        return scope_by_account(queryset, caller, account_field)
+    return queryset.filter(**{f"{account_field}_id": caller.account_id})
+
+
 def visible_jobs(caller, *, listall: bool = True):
-    jobs = AsyncJob.objects.select_related("user__account")
-    if caller.is_root_admin and listall:
-        return jobs
-    if caller.is_domain_admin and listall:
-        return jobs.filter(user__account__domain__path__startswith=caller.account.domain.path)
-    return jobs.filter(user__account_id=caller.account_id)
+    return _in_reach(AsyncJob.objects.select_related("user__account"), caller, "user__account", listall)
 
 
 @register
@@ -60,12 +63,7 @@ class ListAsyncJobs(Command):
 
 
 def visible_events(caller, *, listall: bool = True):
-    events = Event.objects.select_related("user", "account__domain")
-    if caller.is_root_admin and listall:
-        return events
-    if caller.is_domain_admin and listall:
-        return events.filter(account__domain__path__startswith=caller.account.domain.path)
-    return events.filter(account_id=caller.account_id)
+    return _in_reach(Event.objects.select_related("user", "account__domain"), caller, "account", listall)
 
 
 @register
