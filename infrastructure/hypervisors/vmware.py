@@ -5,13 +5,18 @@ A VMware cluster is added with its vCenter, datacenter and cluster names
 `http(s)://vcenter[:port]/DATACENTER/CLUSTER[/ESXI-HOST]` with the vCenter
 credentials (https skips certificate validation, as CloudStack's own
 vCenter client does). Instances are VMs in the cluster's resource pool with
-a password-protected VNC display (RemoteDisplay.vnc.*); volumes are VMDKs
-on datastores (a VMFS pool is the datastore named by its path, an NFS pool
-is mounted as a datastore named by the pool's uuid); snapshots of a running
-VM's disk are copied from a VM snapshot that is then removed. CloudStack
-has no security groups on VMware: applying rules is refused."""
+E1000 NICs on the named port group (standard or distributed; "VM Network",
+ESXi's default, when none is named) and a password-protected VNC display
+(RemoteDisplay.vnc.*); volumes are VMDKs at the root of datastores (a VMFS
+pool is the datastore named by its path, an NFS pool is mounted as a
+datastore named by the pool's uuid); snapshots of a running VM's disk are
+copied while a VM snapshot freezes it, and that VM snapshot is removed
+afterwards. Guest shutdown and reboot go through VMware Tools and fall back
+to power-off and reset. CloudStack has no security groups on VMware:
+applying rules is refused."""
 from __future__ import annotations
 
+import http.client
 import ssl
 import time
 import urllib.request
@@ -40,7 +45,8 @@ from infrastructure.hypervisors.base import (
 
 URL_FORM = "http(s)://vcenter/DATACENTER/CLUSTER[/ESXI-HOST]"
 FIRST_VNC_PORT = 5900
-_POWER_STATES = {"poweredOn": PowerState.ON, "poweredOff": PowerState.OFF, "suspended": PowerState.OFF}
+# As CloudStack's VmwareResource: a suspended VM still holds its host's resources.
+_POWER_STATES = {"poweredOn": PowerState.ON, "poweredOff": PowerState.OFF, "suspended": PowerState.ON}
 
 
 class TaskFailed(HypervisorOperationFailed):
@@ -124,6 +130,33 @@ class _Session:
             raise HypervisorOperationFailed(f"instance {name} is not defined in cluster {self.address.cluster}")
         return vm
 
+    def network(self, name: str):
+        """The port group `name` as the ESXi host sees it."""
+        network = next((n for n in self.host.network if n.name == name), None)
+        if network is None:
+            raise HypervisorOperationFailed(f"network {name} is not available on host {self.host.name}")
+        return network
+
+    def disk_capacity(self, volume: VolumeRef) -> int | None:
+        """The VMDK's virtual size in bytes (0 when the datastore does not
+        report it), or None when the datastore has no such disk."""
+        from pyVmomi import vim
+
+        browser = vim.host.DatastoreBrowser
+        store = self.datastore(_datastore_name(volume.pool))
+        spec = browser.SearchSpec(matchPattern=[f"{volume.name}.vmdk"],
+                                  query=[browser.VmDiskQuery(details=browser.VmDiskQuery.Details(capacityKb=True))])
+        result = self.wait(store.browser.SearchDatastore_Task(datastorePath=f"[{store.name}]", searchSpec=spec),
+                           f"looking up volume {volume.name}")
+        found = next((f for f in result.file if f.path == f"{volume.name}.vmdk"), None)
+        return None if found is None else (getattr(found, "capacityKb", None) or 0) * 1024
+
+    def existing_disk_capacity(self, volume: VolumeRef) -> int:
+        capacity = self.disk_capacity(volume)
+        if capacity is None:
+            raise HypervisorOperationFailed(f"volume {volume.name} is not in storage pool {volume.pool.uuid}")
+        return capacity
+
     def datastore(self, name: str):
         store = next((d for d in self.datacenter.datastore if d.name == name), None)
         if store is None:
@@ -165,6 +198,14 @@ def _disk_path(volume: VolumeRef) -> str:
     return f"[{_datastore_name(volume.pool)}] {volume.name}.vmdk"
 
 
+def _host_address(esx) -> str:
+    """The ESXi host's management IP address, or its name in vCenter."""
+    for vnic in getattr(esx.config.network, "vnic", None) or []:
+        if vnic.spec.ip and vnic.spec.ip.ipAddress:
+            return vnic.spec.ip.ipAddress
+    return esx.name
+
+
 def _scsi_unit(device_id: int) -> int:
     """SCSI unit 7 is the controller's own."""
     return device_id if device_id < 7 else device_id + 1
@@ -176,7 +217,7 @@ class VMwareDriver(HypervisorDriver):
     @contextmanager
     def _session(self, host: HostAccess):
         from pyVim.connect import Disconnect, SmartConnect
-        from pyVmomi import vim
+        from pyVmomi import vim, vmodl
 
         address = parse_url(host.url)
         try:
@@ -186,14 +227,19 @@ class VMwareDriver(HypervisorDriver):
         except vim.fault.InvalidLogin:
             raise HostAuthenticationFailed(f"Unable to log in to vCenter {address.server} as {host.username}: the "
                                            f"username or password is wrong")
-        except OSError as exc:  # refused, unreachable, timed out, TLS errors
-            raise HostUnreachable(f"Unable to connect to vCenter {address.server}: {exc}")
+        except Exception as exc:  # refused, timed out, TLS errors, not a vSphere peer ("not a VIM server")
+            raise HostUnreachable(f"Unable to connect to vCenter {address.server}: {getattr(exc, 'msg', '') or exc}")
         try:
             yield _Session(instance, address)
-        except vim.fault.VimFault as exc:
+        except vmodl.MethodFault as exc:
             raise HypervisorOperationFailed(f"vCenter {address.server}: {exc.msg or type(exc).__name__}")
+        except (OSError, http.client.HTTPException) as exc:
+            raise HostUnreachable(f"Unable to connect to vCenter {address.server}: {exc}")
         finally:
-            Disconnect(instance)
+            try:
+                Disconnect(instance)
+            except (OSError, http.client.HTTPException):
+                pass
 
     # --- hosts -------------------------------------------------------------------
     @staticmethod
@@ -202,7 +248,7 @@ class VMwareDriver(HypervisorDriver):
         running = sum(1 for vm in esx.vm if vm.runtime.powerState == "poweredOn")
         features = getattr(esx.hardware, "cpuFeature", None) or []
         return HostFacts(
-            name=esx.name, ip_address=esx.name, cpu_sockets=hardware.numCpuPkgs, cpu_number=hardware.numCpuCores,
+            name=esx.name, ip_address=_host_address(esx), cpu_sockets=hardware.numCpuPkgs, cpu_number=hardware.numCpuCores,
             cpu_speed=hardware.cpuMhz, cpu_model=hardware.cpuModel,
             cpu_flags=" ".join(f"{f.level}:{f.eax}" for f in features), memory=hardware.memorySize,
             hypervisor_version=esx.config.product.fullName, running_vms=running, accelerations=("vmx",))
@@ -245,6 +291,17 @@ class VMwareDriver(HypervisorDriver):
                                            backing=backing)
         return vim.vm.device.VirtualDeviceSpec(operation=vim.vm.device.VirtualDeviceSpec.Operation.add, device=device)
 
+    @staticmethod
+    def _nic_backing(session, name: str):
+        from pyVmomi import vim
+
+        network = session.network(name or "VM Network")
+        if isinstance(network, vim.dvs.DistributedVirtualPortgroup):
+            port = vim.dvs.PortConnection(portgroupKey=network.key,
+                                          switchUuid=network.config.distributedVirtualSwitch.uuid)
+            return vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(port=port)
+        return vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=network.name, network=network)
+
     def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
         from pyVmomi import vim
 
@@ -260,11 +317,13 @@ class VMwareDriver(HypervisorDriver):
             devices = [controller] + [self._disk_device(session, disk, 1000, -100 - i)
                                       for i, disk in enumerate(spec.disks)]
             for i, nic in enumerate(spec.nics):
-                backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName=nic.network or "VM Network")
+                connected = vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, connected=True,
+                                                                    allowGuestControl=True)
                 devices.append(vim.vm.device.VirtualDeviceSpec(
                     operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
-                    device=vim.vm.device.VirtualVmxnet3(key=-200 - i, backing=backing, addressType="manual",
-                                                        macAddress=nic.mac)))
+                    device=vim.vm.device.VirtualE1000(key=-200 - i, backing=self._nic_backing(session, nic.network),
+                                                      addressType="manual", macAddress=nic.mac,
+                                                      connectable=connected)))
             extra = [vim.option.OptionValue(key="RemoteDisplay.vnc.enabled", value="true"),
                      vim.option.OptionValue(key="RemoteDisplay.vnc.port", value=str(self._vnc_port(session))),
                      vim.option.OptionValue(key="RemoteDisplay.vnc.password", value=spec.vnc_password[:8])]
@@ -285,30 +344,36 @@ class VMwareDriver(HypervisorDriver):
     def stop_instance(self, host: HostAccess, name: str, *, forced: bool = False, timeout: float = 60) -> None:
         """Graceful: a guest shutdown through VMware Tools, then a power-off
         after `timeout` seconds (or at once when the guest has no Tools)."""
-        from pyVmomi import vim
+        from pyVmomi import vmodl
 
         with self._session(host) as session:
             vm = session.existing_vm(name)
             if vm.runtime.powerState == "poweredOff":
                 return
-            if not forced:
+            if not forced and vm.runtime.powerState == "poweredOn":
                 try:
                     vm.ShutdownGuest()
                     deadline = time.monotonic() + timeout
                     while vm.runtime.powerState != "poweredOff" and time.monotonic() < deadline:
                         time.sleep(0.5)
-                except (vim.fault.ToolsUnavailable, vim.fault.InvalidState):
+                except vmodl.MethodFault:  # ToolsUnavailable, InvalidState, NotSupported
                     pass
             if vm.runtime.powerState != "poweredOff":
                 session.wait(vm.PowerOffVM_Task(), f"stopping {name}")
 
     def reboot_instance(self, host: HostAccess, name: str) -> None:
-        """A hard reset, as the KVM driver does: it restarts every guest."""
+        """A guest reboot through VMware Tools; a hard reset when the guest
+        cannot be asked (no Tools running)."""
+        from pyVmomi import vmodl
+
         with self._session(host) as session:
             vm = session.existing_vm(name)
             if vm.runtime.powerState != "poweredOn":
                 raise HypervisorOperationFailed(f"instance {name} is not running")
-            session.wait(vm.ResetVM_Task(), f"rebooting {name}")
+            try:
+                vm.RebootGuest()
+            except vmodl.MethodFault:  # ToolsUnavailable, InvalidState, NotSupported
+                session.wait(vm.ResetVM_Task(), f"rebooting {name}")
 
     def destroy_instance(self, host: HostAccess, name: str) -> None:
         """Removes the VM but keeps its disks: they are volumes of their own."""
@@ -332,7 +397,7 @@ class VMwareDriver(HypervisorDriver):
         from pyVmomi import vim
 
         source, target = parse_url(host.url), parse_url(destination.url)
-        if (source.server, source.datacenter) != (target.server, target.datacenter):
+        if (source.server, source.port, source.datacenter) != (target.server, target.port, target.datacenter):
             raise UnsupportedOperation(f"instance {name} can move only between hosts of vCenter {source.server}, "
                                        f"datacenter {source.datacenter}")
         with self._session(destination) as session:
@@ -378,7 +443,9 @@ class VMwareDriver(HypervisorDriver):
 
     def create_volume(self, host: HostAccess, volume: VolumeRef, size: int, *,
                       template: VolumeRef | None = None) -> VolumeInfo:
-        """A thin VMDK, or a copy of the template's VMDK grown to `size`."""
+        """A thin VMDK, or a full copy of the template's VMDK grown to `size`
+        when the template is smaller (vCenter reports a VMDK's capacityKb;
+        a datastore that does not is taken to hold a large enough one)."""
         from pyVmomi import vim
 
         with self._session(host) as session:
@@ -389,15 +456,16 @@ class VMwareDriver(HypervisorDriver):
                 session.wait(manager.CreateVirtualDisk_Task(name=_disk_path(volume), datacenter=session.datacenter,
                                                             spec=spec), f"creating volume {volume.name}")
                 return self._volume_info(volume, size)
+            base = session.existing_disk_capacity(template)
             session.wait(manager.CopyVirtualDisk_Task(sourceName=_disk_path(template),
                                                       sourceDatacenter=session.datacenter,
                                                       destName=_disk_path(volume), destDatacenter=session.datacenter),
                          f"copying template {template.name}")
-            if size:
+            if base and size > base:
                 session.wait(manager.ExtendVirtualDisk_Task(name=_disk_path(volume), datacenter=session.datacenter,
                                                             newCapacityKb=size // 1024, eagerZero=False),
                              f"growing volume {volume.name}")
-            return self._volume_info(volume, size)
+            return self._volume_info(volume, max(size, base))
 
     def import_volume(self, host: HostAccess, volume: VolumeRef, source_file: str) -> VolumeInfo:
         """Uploads the file through vCenter's datastore HTTP access (/folder)."""
@@ -474,6 +542,7 @@ class VMwareDriver(HypervisorDriver):
         """A copy of the VMDK. While `instance` runs, a VM snapshot freezes
         the disk for the copy and is removed afterwards."""
         with self._session(host) as session:
+            size = session.existing_disk_capacity(volume)
             vm = session.vm(instance) if instance else None
             frozen = None
             if vm is not None and vm.runtime.powerState == "poweredOn":
@@ -486,7 +555,7 @@ class VMwareDriver(HypervisorDriver):
             finally:
                 if frozen is not None:
                     session.wait(frozen.RemoveSnapshot_Task(removeChildren=False), f"releasing {volume.name}")
-            return self._volume_info(snapshot, 0)
+            return self._volume_info(snapshot, size)
 
     # --- console and rules -------------------------------------------------------
     def console_address(self, host: HostAccess, name: str) -> ConsoleAddress:
@@ -497,7 +566,7 @@ class VMwareDriver(HypervisorDriver):
             options = {o.key: o.value for o in vm.config.extraConfig}
             if options.get("RemoteDisplay.vnc.enabled") != "true":
                 raise HypervisorOperationFailed(f"instance {name} has no VNC display")
-            return ConsoleAddress(host=vm.runtime.host.name, port=int(options["RemoteDisplay.vnc.port"]),
+            return ConsoleAddress(host=_host_address(vm.runtime.host), port=int(options["RemoteDisplay.vnc.port"]),
                                   password=options.get("RemoteDisplay.vnc.password", ""))
 
     def apply_security_rules(self, host: HostAccess, rule_set: SecurityRuleSet) -> None:

@@ -36,3 +36,43 @@ def test_list_pages_do_not_query_per_row(root_admin, tenancy, url):
     add_rows(root_admin, tenancy, 8, 2)
     many = queries_for(client, url)
     assert many == few, f"{url}: {few} queries with few rows, {many} with more"
+
+
+def test_network_list_pages_and_apis_do_not_query_per_row(root_admin, tenancy):
+    """Guest networks, security groups (with their rules) and offerings."""
+    from infrastructure.services import zones
+    from network.models import NetworkOffering
+    from network.services import networks, physical_networks, security_groups
+    from tests.api.test_command_api import session
+
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    zone = zones.create_zone(root_admin, name="q", network_type="Advanced", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    physical = physical_networks.create_physical_network(root_admin, zone, name="phys")
+    physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
+    offering = NetworkOffering.objects.get(name="DefaultSharedNetworkOfferingWithSGService")
+    owner = tenancy["sales_user"].account
+
+    def add(start, n):
+        for i in range(start, start + n):
+            networks.create_network(root_admin, zone, offering, name=f"n{i}", gateway=f"10.{100 + i}.0.1",
+                                    netmask="/24", start_ip=f"10.{100 + i}.0.10", vlan=str(100 + i),
+                                    account=owner if i % 2 else None)
+            group = security_groups.create_security_group(root_admin, root_admin.account, name=f"g{i}")
+            security_groups.authorize(root_admin, group, "ingress", protocol="tcp", start_port=22, end_port=22,
+                                      cidrs=["0.0.0.0/0"], source_groups=[("admin", "default")])
+
+    api, login = session()
+    client = logged_in_client(User.objects.get(pk=root_admin.pk))
+
+    def api_queries(command):
+        with CaptureQueriesContext(connection) as ctx:
+            api.get("/client/api", {"command": command, "sessionkey": login["sessionkey"], "response": "json",
+                                    "listall": "true"})
+        return len(ctx.captured_queries)
+
+    add(0, 2)
+    few = [queries_for(client, u) for u in ("/client/networks/", "/client/security-groups/")]
+    few_api = [api_queries(c) for c in ("listNetworks", "listSecurityGroups", "listNetworkOfferings")]
+    add(2, 6)
+    assert [queries_for(client, u) for u in ("/client/networks/", "/client/security-groups/")] == few
+    assert [api_queries(c) for c in ("listNetworks", "listSecurityGroups", "listNetworkOfferings")] == few_api

@@ -3,6 +3,7 @@ golang-github-vmware-govmomi-dev with our own main.go, as the vSphere peer
 of the VMware driver's tests. `start_vcsim` builds it once (cached under
 .cache/) and runs it on a free port."""
 import os
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,8 +32,9 @@ def start_vcsim(vms: int = 1) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([str(build_vcsim()), "-listen", "127.0.0.1:0", "-user", USER, "-password", PASSWORD,
                                 "-vms", str(vms)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    address = process.stdout.readline().strip()
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    address = process.stdout.readline().strip() if ready else ""
     if not address:
         process.kill()
-        raise RuntimeError("vcsim did not start")
+        raise RuntimeError(f"vcsim did not print its address within 30 s (exit status {process.poll()})")
     return process, address
