@@ -17,6 +17,7 @@ applying rules is refused."""
 from __future__ import annotations
 
 import http.client
+import re
 import ssl
 import time
 import urllib.request
@@ -47,6 +48,16 @@ URL_FORM = "http(s)://vcenter/DATACENTER/CLUSTER[/ESXI-HOST]"
 FIRST_VNC_PORT = 5900
 # As CloudStack's VmwareResource: a suspended VM still holds its host's resources.
 _POWER_STATES = {"poweredOn": PowerState.ON, "poweredOff": PowerState.OFF, "suspended": PowerState.ON}
+
+
+def fault_text(fault) -> str:
+    """vSphere's message of a fault; when it has none (vcsim sends only the
+    fault's type), the type in words and the file concerned."""
+    message = getattr(fault, "msg", "") or ""
+    if message and not message.startswith("*types."):
+        return message
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(fault).__name__.split(".")[-1]).lower()
+    return f"{words}: {fault.file}" if getattr(fault, "file", "") else words
 
 
 class TaskFailed(HypervisorOperationFailed):
@@ -102,27 +113,40 @@ class _Session:
             raise InvalidParameter(f"url: cluster {address.cluster} has no ESXi host", field="url")
         self.host = hosts[0]
 
-    def find(self, root, kind, name: str):
-        """The object of `kind` named `name` under `root`, or None (objects
-        deleted while the view is read are skipped)."""
-        from pyVmomi import vmodl
+    def objects(self, root, kind, paths: list[str]) -> list[tuple[object, dict]]:
+        """Every object of `kind` under `root` with the properties `paths`,
+        read in one round trip (objects deleted meanwhile are left out)."""
+        from pyVmomi import vim, vmodl
 
+        collector = vmodl.query.PropertyCollector
         view = self.content.viewManager.CreateContainerView(root, [kind], True)
         try:
-            for item in view.view:
-                try:
-                    if item.name == name:
-                        return item
-                except vmodl.fault.ManagedObjectNotFound:
-                    continue
-            return None
+            traversal = collector.TraversalSpec(name="view", path="view", skip=False, type=vim.view.ContainerView)
+            spec = collector.FilterSpec(objectSet=[collector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+                                        propSet=[collector.PropertySpec(type=kind, pathSet=paths)])
+            return [(found.obj, {prop.name: prop.val for prop in found.propSet})
+                    for found in self.content.propertyCollector.RetrieveContents([spec])]
         finally:
             view.Destroy()
+
+    def find(self, root, kind, name: str):
+        """The object of `kind` named `name` under `root`, or None."""
+        return next((obj for obj, props in self.objects(root, kind, ["name"]) if props.get("name") == name), None)
 
     def vm(self, name: str):
         from pyVmomi import vim
 
         return self.find(self.datacenter.vmFolder, vim.VirtualMachine, name)
+
+    def vms(self, hosts, paths: list[str]) -> list[dict]:
+        """The properties `paths` of the datacenter's VMs that run on (are
+        registered with) one of `hosts`."""
+        from pyVmomi import vim
+
+        wanted = {esx._moId for esx in hosts}
+        return [props for _vm, props in self.objects(self.datacenter.vmFolder, vim.VirtualMachine,
+                                                     ["runtime.host", *paths])
+                if props.get("runtime.host") is not None and props["runtime.host"]._moId in wanted]
 
     def existing_vm(self, name: str):
         vm = self.vm(name)
@@ -181,7 +205,7 @@ class _Session:
             time.sleep(0.1)
         if info.get("info.state") != "success":
             error = info.get("info.error")
-            raise TaskFailed(f"{action} failed: {getattr(error, 'msg', '') or error}", error)
+            raise TaskFailed(f"{action} failed: {fault_text(error) if error else 'no reason given'}", error)
         return info.get("info.result")
 
 
@@ -200,7 +224,8 @@ def _disk_path(volume: VolumeRef) -> str:
 
 def _host_address(esx) -> str:
     """The ESXi host's management IP address, or its name in vCenter."""
-    for vnic in getattr(esx.config.network, "vnic", None) or []:
+    config = esx.config
+    for vnic in (config.network.vnic if config is not None and config.network is not None else None) or []:
         if vnic.spec.ip and vnic.spec.ip.ipAddress:
             return vnic.spec.ip.ipAddress
     return esx.name
@@ -232,7 +257,7 @@ class VMwareDriver(HypervisorDriver):
         try:
             yield _Session(instance, address)
         except vmodl.MethodFault as exc:
-            raise HypervisorOperationFailed(f"vCenter {address.server}: {exc.msg or type(exc).__name__}")
+            raise HypervisorOperationFailed(f"vCenter {address.server}: {fault_text(exc)}")
         except (OSError, http.client.HTTPException) as exc:
             raise HostUnreachable(f"Unable to connect to vCenter {address.server}: {exc}")
         finally:
@@ -243,9 +268,9 @@ class VMwareDriver(HypervisorDriver):
 
     # --- hosts -------------------------------------------------------------------
     @staticmethod
-    def _facts(esx) -> HostFacts:
+    def _facts(session, esx) -> HostFacts:
         hardware = esx.summary.hardware
-        running = sum(1 for vm in esx.vm if vm.runtime.powerState == "poweredOn")
+        running = sum(vm.get("runtime.powerState") == "poweredOn" for vm in session.vms([esx], ["runtime.powerState"]))
         features = getattr(esx.hardware, "cpuFeature", None) or []
         return HostFacts(
             name=esx.name, ip_address=_host_address(esx), cpu_sockets=hardware.numCpuPkgs, cpu_number=hardware.numCpuCores,
@@ -255,17 +280,17 @@ class VMwareDriver(HypervisorDriver):
 
     def connect(self, host: HostAccess) -> HostFacts:
         with self._session(host) as session:
-            return self._facts(session.host)
+            return self._facts(session, session.host)
 
     def discover_hosts(self, host: HostAccess) -> list[HostFacts]:
         """Every ESXi host of the URL's cluster."""
         with self._session(host) as session:
-            return [self._facts(esx) for esx in session.cluster.host]
+            return [self._facts(session, esx) for esx in session.cluster.host]
 
     def cluster_vms(self, host: HostAccess) -> int:
         """How many VMs the cluster holds (guide 8.3: none when it is added)."""
         with self._session(host) as session:
-            return sum(len(esx.vm) for esx in session.cluster.host)
+            return len(session.vms(session.cluster.host, []))
 
     def ping(self, host: HostAccess) -> bool:
         with self._session(host) as session:
@@ -273,11 +298,9 @@ class VMwareDriver(HypervisorDriver):
 
     # --- instances ---------------------------------------------------------------
     def _vnc_port(self, session) -> int:
-        used = set()
-        for vm in session.host.vm:
-            for option in vm.config.extraConfig if vm.config else []:
-                if option.key == "RemoteDisplay.vnc.port":
-                    used.add(int(option.value))
+        """The first VNC port no VM of the ESXi host uses."""
+        used = {int(option.value) for vm in session.vms([session.host], ["config.extraConfig"])
+                for option in vm.get("config.extraConfig") or [] if option.key == "RemoteDisplay.vnc.port"}
         return next(port for port in range(FIRST_VNC_PORT, FIRST_VNC_PORT + 10000) if port not in used)
 
     def _disk_device(self, session, disk: DiskSpec, controller_key: int, key: int = -100):
@@ -417,22 +440,26 @@ class VMwareDriver(HypervisorDriver):
 
     def instance_power_states(self, host: HostAccess) -> dict[str, PowerState]:
         with self._session(host) as session:
-            return {vm.name: _POWER_STATES.get(vm.runtime.powerState, PowerState.UNKNOWN) for vm in session.host.vm}
+            return {vm["name"]: _POWER_STATES.get(vm.get("runtime.powerState"), PowerState.UNKNOWN)
+                    for vm in session.vms([session.host], ["name", "runtime.powerState"])}
 
     # --- storage -----------------------------------------------------------------
     def prepare_storage_pool(self, host: HostAccess, pool: PoolSpec) -> tuple[int, int]:
-        """Mounts an NFS pool on every host of the cluster when it is not yet
-        a datastore; answers size and free space as vCenter last measured."""
+        """Mounts an NFS pool, as a datastore named by the pool's uuid, on
+        every host of the cluster that lacks it; a VMFS pool must be a
+        datastore already. Answers size and free space as vCenter last
+        measured them."""
         from pyVmomi import vim
 
         name = _datastore_name(pool)
         with self._session(host) as session:
             store = next((d for d in session.datacenter.datastore if d.name == name), None)
-            if store is None and pool.protocol == "NetworkFilesystem":
+            if pool.protocol == "NetworkFilesystem":
                 spec = vim.host.NasVolume.Specification(remoteHost=pool.server, remotePath=pool.path, localPath=name,
                                                         accessMode="readWrite")
                 for esx in session.cluster.host:
-                    store = esx.configManager.datastoreSystem.CreateNasDatastore(spec)
+                    if not any(mounted.name == name for mounted in esx.datastore):
+                        store = esx.configManager.datastoreSystem.CreateNasDatastore(spec)
             if store is None:
                 raise InvalidParameter(f"url: datastore {name} not found in datacenter "
                                        f"{session.address.datacenter}", field="url")

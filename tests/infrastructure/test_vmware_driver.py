@@ -1,8 +1,14 @@
 """The VMware driver against govmomi's vCenter simulator: a real vSphere
 SOAP peer (see tests/fakes/vcsim). Its default inventory: datacenter DC0,
 cluster DC0_C0 with hosts DC0_C0_H0 and DC0_C0_H1, datastore LocalDS_0,
-one VM DC0_C0_RP0_VM0."""
+port groups "VM Network" and the distributed DC0_DVPG0, one VM
+DC0_C0_RP0_VM0. vcsim does not implement RebootGuest (the driver falls
+back to a reset), ExtendVirtualDisk or VMDK capacities; its ShutdownGuest
+needs no VMware Tools."""
+import http.server
+import threading
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -28,8 +34,13 @@ POOL = PoolSpec(uuid=str(uuid.uuid4()), protocol="VMFS", server="vcenter", path=
 
 
 @pytest.fixture(scope="module")
-def vcenter():
-    process, address = start_vcsim()
+def vcsim_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("vcsim")
+
+
+@pytest.fixture(scope="module")
+def vcenter(vcsim_dir):
+    process, address = start_vcsim(workdir=vcsim_dir)
     yield address
     process.terminate()
     process.wait(timeout=30)
@@ -40,26 +51,36 @@ def host(vcenter):
     return HostAccess(f"http://{vcenter}/DC0/DC0_C0/DC0_C0_H0", USER, PASSWORD)
 
 
-def vm_of(vcenter, name):
-    """Reads a VM back through pyvmomi, independently of the driver."""
+@contextmanager
+def vsphere(vcenter):
+    """A pyvmomi session of its own, to read effects back independently of the driver."""
     from pyVim.connect import Disconnect, SmartConnect
-    from pyVmomi import vim
 
     server, port = vcenter.split(":")
     instance = SmartConnect(host=server, port=int(port), user=USER, pwd=PASSWORD, protocol="http")
-    content = instance.RetrieveContent()
     try:
+        yield instance.RetrieveContent()
+    finally:
+        Disconnect(instance)
+
+
+def vm_of(vcenter, name):
+    """The VM as vCenter holds it, or None."""
+    from pyVmomi import vim
+
+    with vsphere(vcenter) as content:
         vm = content.searchIndex.FindByInventoryPath(f"DC0/vm/{name}")
         if vm is None:
             return None
+        devices = vm.config.hardware.device
+        nics = [d for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)]
         return {"power": vm.runtime.powerState, "host": vm.runtime.host.name,
-                "disks": sorted(d.backing.fileName for d in vm.config.hardware.device
-                                if isinstance(d, vim.vm.device.VirtualDisk)),
-                "macs": [d.macAddress for d in vm.config.hardware.device
-                         if isinstance(d, vim.vm.device.VirtualEthernetCard)],
-                "snapshots": len(vm.rootSnapshot)}
-    finally:
-        Disconnect(instance)
+                "disks": sorted(d.backing.fileName for d in devices if isinstance(d, vim.vm.device.VirtualDisk)),
+                "macs": [d.macAddress for d in nics], "nic_types": {type(d).__name__.split(".")[-1] for d in nics},
+                "networks": [getattr(d.backing, "deviceName", None) or d.backing.port.portgroupKey for d in nics],
+                "cpus": vm.config.hardware.numCPU, "memory_mb": vm.config.hardware.memoryMB,
+                "extra": {o.key: o.value for o in vm.config.extraConfig},
+                "snapshots": len(vm.rootSnapshot), "booted": vm.summary.runtime.bootTime}
 
 
 def datastore_file(vcenter, name):
@@ -85,8 +106,16 @@ def datastore_file(vcenter, name):
 def test_facts_discovery_and_the_no_vms_rule(vcenter, host):
     driver = get_driver("VMware")
     facts = driver.connect(host)
-    assert facts.name == "DC0_C0_H0" and facts.hypervisor_version.startswith("VMware ESXi")
-    assert facts.cpu_sockets == 2 and facts.cpu_number == 2 and facts.cpu_speed > 0 and facts.memory > 2**30
+    with vsphere(vcenter) as content:
+        esx = content.searchIndex.FindByInventoryPath("DC0/host/DC0_C0/DC0_C0_H0")
+        hardware, product = esx.summary.hardware, esx.config.product
+        address = esx.config.network.vnic[0].spec.ip.ipAddress
+        running = sum(vm.runtime.powerState == "poweredOn" for vm in esx.vm)
+    assert facts.name == "DC0_C0_H0" and facts.ip_address == address == "127.0.0.1"
+    assert facts.hypervisor_version == product.fullName and facts.hypervisor_version.startswith("VMware ESXi")
+    assert (facts.cpu_sockets, facts.cpu_number, facts.cpu_speed, facts.cpu_model, facts.memory) == (
+        hardware.numCpuPkgs, hardware.numCpuCores, hardware.cpuMhz, hardware.cpuModel, hardware.memorySize)
+    assert facts.cpu_speed > 0 and facts.memory > 2**30 and facts.running_vms == running
     cluster = HostAccess(f"http://{vcenter}/DC0/DC0_C0", USER, PASSWORD)
     assert [h.name for h in driver.discover_hosts(cluster)] == ["DC0_C0_H0", "DC0_C0_H1"]
     assert driver.cluster_vms(cluster) == 1, "guide 8.3: this cluster already holds a VM"
@@ -105,71 +134,174 @@ def test_refusals_name_what_is_wrong(vcenter):
         driver.connect(HostAccess(f"http://{vcenter}/DC0/DC0_C0", USER, "wrong"))
     with pytest.raises(HostUnreachable, match="Unable to connect to vCenter 127.0.0.1"):
         driver.connect(HostAccess("http://127.0.0.1:1/DC0/DC0_C0", USER, PASSWORD))
-    with pytest.raises(InvalidParameter, match="is written http"):
+    with pytest.raises(InvalidParameter, match="is written http") as refused:
         driver.connect(HostAccess("qemu:///system", USER, PASSWORD))
+    assert refused.value.field == "url"
+    with pytest.raises(InvalidParameter, match="is written http"):
+        driver.connect(HostAccess(f"http://{vcenter}/DC0", USER, PASSWORD))
+
+
+def test_a_web_server_that_is_no_vcenter_is_unreachable():
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(HostUnreachable, match="not a VIM server"):
+            get_driver("VMware").ping(HostAccess(f"http://127.0.0.1:{server.server_port}/DC0/DC0_C0", USER, "x"))
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_instances_volumes_snapshots_and_console(vcenter, host, tmp_path):
     driver, name = get_driver("VMware"), f"i-2-{uuid.uuid4().hex[:4]}-VM"
     template_file = tmp_path / "template.vmdk"
     template_file.write_bytes(b"# Disk DescriptorFile\n")
-    refs = {k: VolumeRef(POOL, f"{name}-{k}") for k in ("template", "root", "data", "snapshot")}
+    refs = {k: VolumeRef(POOL, f"{name}-{k}") for k in ("template", "root", "data", "snapshot", "copy")}
     capacity, available = driver.prepare_storage_pool(host, POOL)
+    with vsphere(vcenter) as content:
+        store = content.searchIndex.FindByInventoryPath("DC0/datastore/LocalDS_0")
+        assert (capacity, available) == (store.summary.capacity, store.summary.freeSpace)
     assert capacity > available > 0
+    with pytest.raises(InvalidParameter, match="datastore NoSuchDS not found in datacenter DC0"):
+        driver.prepare_storage_pool(host, PoolSpec(uuid="x", protocol="VMFS", path="/DC0/NoSuchDS"))
     imported = driver.import_volume(host, VolumeRef(POOL, f"{name}-upload"), str(template_file))
     assert imported.path == f"[LocalDS_0] {name}-upload.vmdk" and imported.size == template_file.stat().st_size
     assert datastore_file(vcenter, f"{name}-upload.vmdk") == template_file.read_bytes()
     driver.delete_volume(host, VolumeRef(POOL, f"{name}-upload"))
     assert datastore_file(vcenter, f"{name}-upload.vmdk") is None
+
+    with pytest.raises(HypervisorOperationFailed, match=f"volume {name}-template is not in storage pool"):
+        driver.create_volume(host, refs["root"], 64 * 1024**2, template=refs["template"])
     driver.create_volume(host, refs["template"], 8 * 1024**2)
-    driver.create_volume(host, refs["root"], 0, template=refs["template"])
+    assert datastore_file(vcenter, f"{name}-template.vmdk") is not None
+    root = driver.create_volume(host, refs["root"], 64 * 1024**2, template=refs["template"])
+    assert root.path == f"[LocalDS_0] {name}-root.vmdk" and root.size == 64 * 1024**2 and not root.backing
+    assert datastore_file(vcenter, f"{name}-root-flat.vmdk") is not None, "a full copy, extent and all"
     data = driver.create_volume(host, refs["data"], 64 * 1024**2)
     assert data.path == f"[LocalDS_0] {name}-data.vmdk" and data.format == "vmdk"
+    with pytest.raises(HypervisorOperationFailed, match="already exists"):
+        driver.create_volume(host, refs["data"], 64 * 1024**2)
 
-    spec = InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=1000, memory=256 * 1024**2,
-                        vnc_password="vncSec-1", disks=(DiskSpec(refs["root"], 0),),
-                        nics=(NicSpec(mac="02:00:4c:11:22:33", network="VM Network"),))
+    nics = (NicSpec(mac="02:00:4c:11:22:33", network="VM Network"), NicSpec(mac="02:00:4c:11:22:34",
+                                                                            network="DC0_DVPG0"))
+    spec = InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=2, cpu_speed=1000, memory=256 * 1024**2,
+                        vnc_password="vncSec-1-longer", disks=(DiskSpec(refs["root"], 0),), nics=nics)
+    with pytest.raises(HypervisorOperationFailed, match="network NoSuchNet is not available on host DC0_C0_H0"):
+        driver.define_instance(host, InstanceSpec(name=name, uuid=spec.uuid, vcpus=1, cpu_speed=1000,
+                                                  memory=256 * 1024**2, vnc_password="x",
+                                                  nics=(NicSpec(mac="02:00:4c:11:22:35", network="NoSuchNet"),)))
+    assert vm_of(vcenter, name) is None
     driver.define_instance(host, spec)
     try:
         with pytest.raises(HypervisorOperationFailed, match="already defined"):
             driver.define_instance(host, spec)
         seen = vm_of(vcenter, name)
         assert seen["power"] == "poweredOff" and seen["disks"] == [f"[LocalDS_0] {name}-root.vmdk"]
-        assert seen["macs"] == ["02:00:4c:11:22:33"] and seen["host"] == "DC0_C0_H0"
+        assert seen["macs"] == ["02:00:4c:11:22:33", "02:00:4c:11:22:34"] and seen["host"] == "DC0_C0_H0"
+        assert seen["nic_types"] == {"VirtualE1000"} and seen["networks"][0] == "VM Network"
+        assert seen["networks"][1].startswith("dvportgroup-"), "the distributed port group's key"
+        assert (seen["cpus"], seen["memory_mb"]) == (2, 256)
+        assert seen["extra"]["RemoteDisplay.vnc.enabled"] == "true"
+        assert seen["extra"]["RemoteDisplay.vnc.password"] == "vncSec-1", "VNC takes 8 characters"
         assert driver.instance_power_state(host, name) == PowerState.OFF
 
         driver.start_instance(host, name)
+        driver.start_instance(host, name)
         assert vm_of(vcenter, name)["power"] == "poweredOn" and driver.instance_power_states(host)[name] == "PowerOn"
         console = driver.console_address(host, name)
-        assert console.port >= 5900 and console.password == "vncSec-1" and console.host == "DC0_C0_H0"
+        assert console.port == int(vm_of(vcenter, name)["extra"]["RemoteDisplay.vnc.port"]) >= 5900
+        assert console.password == "vncSec-1" and console.host == "127.0.0.1"
 
         driver.attach_volume(host, name, DiskSpec(refs["data"], 1))
-        assert len(vm_of(vcenter, name)["disks"]) == 2
+        assert vm_of(vcenter, name)["disks"] == sorted([root.path, data.path])
         snapshot = driver.snapshot_volume(host, refs["root"], refs["snapshot"], instance=name)
         assert snapshot.path == f"[LocalDS_0] {name}-snapshot.vmdk"
-        assert not vm_of(vcenter, name)["snapshots"], "the VM snapshot used for the copy is gone again"
+        assert datastore_file(vcenter, f"{name}-snapshot-flat.vmdk") is not None
+        seen = vm_of(vcenter, name)
+        assert seen["power"] == "poweredOn" and not seen["snapshots"], "the VM snapshot used for the copy is gone"
+        copy = driver.snapshot_volume(host, refs["data"], refs["copy"])
+        assert copy.path == f"[LocalDS_0] {name}-copy.vmdk" and datastore_file(vcenter, f"{name}-copy.vmdk") is not None
+
+        booted = vm_of(vcenter, name)["booted"]
         driver.reboot_instance(host, name)
+        seen = vm_of(vcenter, name)
+        assert seen["power"] == "poweredOn" and seen["booted"] > booted, "reset: off, then on again"
         driver.detach_volume(host, name, DiskSpec(refs["data"], 1))
-        assert vm_of(vcenter, name)["disks"] == [f"[LocalDS_0] {name}-root.vmdk"]
+        assert vm_of(vcenter, name)["disks"] == [root.path]
+        assert datastore_file(vcenter, f"{name}-data.vmdk") is not None, "a detached volume stays"
         with pytest.raises(HypervisorOperationFailed, match="not attached"):
             driver.detach_volume(host, name, DiskSpec(refs["data"], 1))
 
         other = HostAccess(f"http://{vcenter}/DC0/DC0_C0/DC0_C0_H1", USER, PASSWORD)
+        with pytest.raises(UnsupportedOperation, match="only between hosts of vCenter"):
+            driver.migrate_instance(host, name, HostAccess("http://127.0.0.1:1/DC0/DC0_C0", USER, PASSWORD))
         driver.migrate_instance(host, name, other)
-        assert vm_of(vcenter, name)["host"] == "DC0_C0_H1"
+        assert vm_of(vcenter, name)["host"] == "DC0_C0_H1" and name in driver.instance_power_states(other)
+        assert name not in driver.instance_power_states(host)
         driver.stop_instance(other, name, timeout=2)
+        assert vm_of(vcenter, name)["power"] == "poweredOff"
         assert driver.instance_power_state(other, name) == PowerState.OFF
         with pytest.raises(HypervisorOperationFailed, match="not running"):
             driver.console_address(other, name)
+        with pytest.raises(HypervisorOperationFailed, match="not running"):
+            driver.reboot_instance(other, name)
+
+        driver.start_instance(other, name)
+        suspend(vcenter, name)
+        assert driver.instance_power_state(other, name) == PowerState.ON, "a suspended VM holds its resources"
+        driver.stop_instance(other, name, forced=True)
+        assert vm_of(vcenter, name)["power"] == "poweredOff"
+        driver.start_instance(other, name)
+        driver.stop_instance(other, name, forced=True)
+        assert vm_of(vcenter, name)["power"] == "poweredOff"
+        assert driver.instance_power_state(other, name) == PowerState.OFF
     finally:
         driver.destroy_instance(host, name)
     assert vm_of(vcenter, name) is None and driver.instance_power_state(host, name) == PowerState.MISSING
+    assert datastore_file(vcenter, f"{name}-root.vmdk") is not None, "destroying an instance keeps its volumes"
     driver.destroy_instance(host, name)
+    with pytest.raises(HypervisorOperationFailed, match="not defined"):
+        driver.start_instance(host, name)
     for ref in refs.values():
         driver.delete_volume(host, ref)
         driver.delete_volume(host, ref)
+        assert datastore_file(vcenter, f"{ref.name}.vmdk") is None
+        assert datastore_file(vcenter, f"{ref.name}-flat.vmdk") is None
     with pytest.raises(UnsupportedOperation, match="not available on VMware"):
         driver.apply_security_rules(host, SecurityRuleSet("x", "02:00:00:00:00:01"))
+    with pytest.raises(UnsupportedOperation, match="not available on VMware"):
+        driver.remove_security_rules(host, "x")
+
+
+def suspend(vcenter, name):
+    from pyVim.task import WaitForTask
+
+    with vsphere(vcenter) as content:
+        WaitForTask(content.searchIndex.FindByInventoryPath(f"DC0/vm/{name}").SuspendVM_Task())
+    assert vm_of(vcenter, name)["power"] == "suspended"
+
+
+def test_nfs_primary_storage_is_mounted_on_every_host(vcenter, vcsim_dir, host):
+    driver, pool_uuid = get_driver("VMware"), str(uuid.uuid4())
+    export = vcsim_dir / pool_uuid  # vcsim's stand-in for the NFS export
+    export.mkdir()
+    pool = PoolSpec(uuid=pool_uuid, protocol="NetworkFilesystem", server="10.1.1.5", path="/export/primary")
+    capacity, available = driver.prepare_storage_pool(host, pool)
+    assert capacity > available > 0
+    assert driver.prepare_storage_pool(host, pool) == (capacity, available), "mounted once"
+    with vsphere(vcenter) as content:
+        store = content.searchIndex.FindByInventoryPath(f"DC0/datastore/{pool_uuid}")
+        assert (store.info.nas.remoteHost, store.info.nas.remotePath) == ("10.1.1.5", "/export/primary")
+        cluster = content.searchIndex.FindByInventoryPath("DC0/host/DC0_C0")
+        assert all(pool_uuid in [d.name for d in esx.datastore] for esx in cluster.host), "on every host"
+        assert (capacity, available) == (store.summary.capacity, store.summary.freeSpace)
+
+    volume = driver.create_volume(host, VolumeRef(pool, "vol-1"), 1024**2)
+    assert volume.path == f"[{pool_uuid}] vol-1.vmdk" and (export / "vol-1.vmdk").exists()
+    driver.delete_volume(host, VolumeRef(pool, "vol-1"))
+    assert not (export / "vol-1.vmdk").exists() and not (export / "vol-1-flat.vmdk").exists()
+    with pytest.raises(UnsupportedOperation, match="they take NFS and VMFS"):
+        driver.prepare_storage_pool(host, PoolSpec(uuid="x", protocol="RBD", path="/pool"))
 
 
 @pytest.fixture

@@ -22,16 +22,20 @@ def build_vcsim() -> Path:
                            "(bin/test installs them)")
     CACHE.mkdir(exist_ok=True)
     env = {**os.environ, "GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": str(CACHE / "go-build")}
-    subprocess.run(["go", "build", "-o", str(BINARY), str(SOURCE)], check=True, env=env, cwd=SOURCE.parent,
+    partial = BINARY.with_name(f"vcsim.{os.getpid()}")
+    subprocess.run(["go", "build", "-o", str(partial), str(SOURCE)], check=True, env=env, cwd=SOURCE.parent,
                    timeout=600)
+    os.replace(partial, BINARY)
     return BINARY
 
 
-def start_vcsim(vms: int = 1) -> tuple[subprocess.Popen, str]:
-    """The running simulator (its cluster holding `vms` VMs) and its host:port."""
+def start_vcsim(vms: int = 1, workdir: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """The running simulator (its cluster holding `vms` VMs) and its host:port.
+    vcsim takes an NFS datastore's local path as a directory relative to
+    `workdir`."""
     process = subprocess.Popen([str(build_vcsim()), "-listen", "127.0.0.1:0", "-user", USER, "-password", PASSWORD,
                                 "-vms", str(vms)],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=workdir)
     ready, _, _ = select.select([process.stdout], [], [], 30)
     address = process.stdout.readline().strip() if ready else ""
     if not address:
