@@ -379,9 +379,10 @@ class KVMDriver(HypervisorDriver):
     def _volume_info(vol) -> VolumeInfo:
         xml = ET.fromstring(vol.XMLDesc(0))
         _kind, capacity, allocation = vol.info()
+        fmt = xml.find("target/format")
         return VolumeInfo(name=vol.name(), path=vol.path(), size=capacity, allocation=allocation,
-                          format=xml.find("target/format").get("type") if xml.find("target/format") is not None
-                          else "raw", backing=xml.findtext("backingStore/path") or "")
+                          format=fmt.get("type") if fmt is not None else "raw",
+                          backing=xml.findtext("backingStore/path") or "")
 
     def prepare_storage_pool(self, host: HostAccess, pool: PoolSpec) -> tuple[int, int]:
         with self._connection(host) as connection:

@@ -5,6 +5,7 @@ the web server, workers and beat all see the same state. Operations take
 the machine's configured time, fail when the machine is told to
 (`failing_operations`), and enforce the same power-state rules as a real
 hypervisor."""
+import os
 import time
 from urllib.parse import urlsplit
 
@@ -202,8 +203,6 @@ class SimulatorDriver(HypervisorDriver):
 
     @transaction.atomic
     def import_volume(self, host: HostAccess, volume: VolumeRef, source_file: str) -> VolumeInfo:
-        import os
-
         self._machine(host, "import_volume")
         with open(source_file, "rb") as source:
             fmt = "qcow2" if source.read(4) == b"QFI\xfb" else "raw"
