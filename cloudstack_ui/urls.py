@@ -9,5 +9,6 @@ urlpatterns = [
     path("client/", include("accounts.urls")),
     path("client/", include("infrastructure.urls")),
     path("client/", include("network.urls")),
+    path("client/", include("compute.urls")),
     path("client/", include("cloudstack_ui.config.urls")),
 ]

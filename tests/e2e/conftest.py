@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def fresh_install(transactional_db):
     """What a fresh install has (ROOT, the default roles, admin/password, the
-    default network offerings),
+    default network, service and disk offerings),
     recreated for each browser test after the previous one's flush.
     (Browser tests do not use serialized_rollback: on MariaDB its restore
     collided with content types recreated by the flush.)"""
@@ -34,6 +34,7 @@ def fresh_install(transactional_db):
     if not Domain.objects.exists():
         import_module("accounts.migrations.0002_initial_data").create_initial_data(apps, None)
         import_module("network.migrations.0004_default_network_offerings").create_offerings(apps, None)
+        import_module("compute.migrations.0002_default_offerings").create_offerings(apps, None)
 
 
 @pytest.fixture(scope="module")

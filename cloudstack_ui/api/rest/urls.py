@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("infrastructure.api.urls")),
     path("", include("network.api.urls")),
+    path("", include("compute.api.urls")),
     path("", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="rest:schema")), name="docs"),
