@@ -3,21 +3,32 @@
 A host is `http(s)://address` with its root credentials; a pool member
 answers HOST_IS_SLAVE with its master's address, and is then reached
 through the master (the services require the first host of a cluster to be
-the master, guide 8.2, and later ones to be of the same pool). Instances are VMs
-created from a full XAPI record (HVM, boot order disk then CD), with VBDs
-for their volumes and VIFs on networks found by name-label (guide 8.2.10:
-cloud-public, cloud-private, cloud-guest); volumes are VDIs in the SR whose
+the master, guide 8.2, and later ones to be of the same pool). Instances
+are VMs created from a full XAPI record (HVM booting the root disk, the CD
+first when an ISO of the pool's ISO library is attached; PV booting the
+dom0 kernel and initrd of a template recorded as such), with VBDs for their
+volumes and VIFs on networks found by name-label (guide 8.2.10:
+cloud-public, cloud-private, cloud-guest). Volumes are VDIs in the SR whose
 name-label is the pool's uuid (an NFS SR is created under that label when
 missing; a PreSetup SR is found by its own label); snapshots are VDI
 snapshots. The console is XAPI's RFB console, reached through its HTTP
-location. Importing a local file and security groups (CloudStack's vmops
-host plugin) are not offered by this driver."""
+location. HTTPS hosts are not certificate-checked (XenServer's certificate
+is self-signed). Unreachable hosts and connections lost mid-call become
+HostUnreachable, refused credentials HostAuthenticationFailed, XAPI
+failures HypervisorOperationFailed carrying XAPI's error code. Importing a
+local file and security groups (CloudStack's vmops host plugin) are not
+offered by this driver."""
 from __future__ import annotations
 
+import http.client
+import posixpath
+import socket
+import ssl
 import time
 import xmlrpc.client
 from contextlib import contextmanager
 from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
 
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
@@ -39,6 +50,9 @@ from infrastructure.hypervisors.base import (
 )
 
 TIMEOUT = 20  # seconds for any XAPI call
+CD_DEVICE = "3"  # the userdevice XenServer gives a VM's CD drive
+# What a host that cannot be reached, or that is no XAPI server, raises.
+_CONNECTION_ERRORS = (OSError, http.client.HTTPException, xmlrpc.client.ProtocolError, ExpatError)
 _POWER_STATES = {"Running": PowerState.ON, "Paused": PowerState.ON, "Halted": PowerState.OFF,
                  "Suspended": PowerState.OFF}
 
@@ -55,6 +69,27 @@ class _SafeTimeoutTransport(xmlrpc.client.SafeTransport):
         connection = super().make_connection(host)
         connection.timeout = TIMEOUT
         return connection
+
+
+def _transport(https: bool) -> xmlrpc.client.Transport:
+    """An XML-RPC transport with TIMEOUT; over HTTPS it accepts the host's
+    self-signed certificate (XenAPI's ignore_ssl does not reach a transport
+    given to it)."""
+    if not https:
+        return _TimeoutTransport()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return _SafeTimeoutTransport(context=context)
+
+
+def _addresses(url: str) -> set[str]:
+    """The URL's host name and the address it resolves to."""
+    name = urlsplit(url).hostname or ""
+    try:
+        return {name, socket.gethostbyname(name)}
+    except OSError:
+        return {name}
 
 
 def check_url(url: str) -> str:
@@ -87,10 +122,14 @@ class XenServerDriver(HypervisorDriver):
             yield session.xenapi
         except XenAPI.Failure as exc:
             raise HypervisorOperationFailed(f"host {address}: {' '.join(str(d) for d in exc.details)}")
+        except xmlrpc.client.Fault as exc:
+            raise HypervisorOperationFailed(f"host {address}: {exc.faultString}")
+        except _CONNECTION_ERRORS as exc:
+            raise HostUnreachable(f"Unable to connect to host {address}: the connection was lost: {exc}")
         finally:
             try:
                 session.xenapi.session.logout()
-            except (OSError, XenAPI.Failure, xmlrpc.client.Error):
+            except (XenAPI.Failure, xmlrpc.client.Fault, *_CONNECTION_ERRORS):
                 pass
 
     @staticmethod
@@ -105,8 +144,7 @@ class XenServerDriver(HypervisorDriver):
 
         address = urlsplit(url).hostname
         https = urlsplit(url).scheme.lower() == "https"
-        session = XenAPI.Session(url, transport=_SafeTimeoutTransport() if https else _TimeoutTransport(),
-                                 ignore_ssl=https)
+        session = XenAPI.Session(url, transport=_transport(https))
         try:
             session.xenapi.login_with_password(host.username or "root", host.password, "1.0", "cloudstack-ui")
             return session
@@ -118,17 +156,22 @@ class XenServerDriver(HypervisorDriver):
                 raise HostAuthenticationFailed(f"Unable to log in to host {address} as {host.username or 'root'}: "
                                                f"the username or password is wrong")
             raise HostUnreachable(f"Unable to connect to host {address}: {', '.join(exc.details)}")
-        except (OSError, xmlrpc.client.ProtocolError, xmlrpc.client.Fault) as exc:
+        except (xmlrpc.client.Fault, *_CONNECTION_ERRORS) as exc:
             raise HostUnreachable(f"Unable to connect to host {address}: {exc}")
 
     # --- hosts -------------------------------------------------------------------
-    def _this_host(self, api, host: HostAccess) -> str:
-        """The host record the URL names (by address), or the master."""
-        address = urlsplit(host.url).hostname
+    @staticmethod
+    def _host_ref(api, url: str) -> str | None:
+        """The pool's host record the URL names (by address, host name or label)."""
+        addresses = _addresses(url)
         for ref, record in api.host.get_all_records().items():
-            if address in (record["address"], record["hostname"], record["name_label"]):
+            if addresses & {record["address"], record["hostname"], record["name_label"]}:
                 return ref
-        return api.pool.get_master(api.pool.get_all()[0])
+        return None
+
+    def _this_host(self, api, host: HostAccess) -> str:
+        """The host record the URL names, or the master."""
+        return self._host_ref(api, host.url) or api.pool.get_master(api.pool.get_all()[0])
 
     def pool_master(self, host: HostAccess) -> str:
         """The address of the master of the host's pool."""
@@ -191,10 +234,33 @@ class XenServerDriver(HypervisorDriver):
                 return ref
         raise HypervisorOperationFailed(f"volume {volume.name} is not in storage pool {volume.pool.uuid}")
 
-    def _vbd_record(self, api, vm: str, disk: DiskSpec) -> dict:
-        return {"VM": vm, "VDI": self._vdi(api, disk.volume), "userdevice": str(disk.device_id),
+    @staticmethod
+    def _vbd_record(vm: str, vdi: str, disk: DiskSpec) -> dict:
+        return {"VM": vm, "VDI": vdi, "userdevice": str(disk.device_id),
                 "bootable": disk.device_id == 0, "mode": "RO" if disk.read_only else "RW", "type": "Disk",
                 "empty": False, "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
+
+    @staticmethod
+    def _iso_vdi(api, iso: str) -> str:
+        """The VDI of an ISO library SR (type iso) whose file is the ISO's file name."""
+        file_name = posixpath.basename(iso)
+        for sr in api.SR.get_all_records().values():
+            if sr["type"] != "iso":
+                continue
+            for vdi in sr["VDIs"]:
+                if file_name in (api.VDI.get_location(vdi), api.VDI.get_name_label(vdi)):
+                    return vdi
+        raise HypervisorOperationFailed(f"ISO {file_name} is in no ISO library of this pool")
+
+    @staticmethod
+    def _boot_fields(spec: InstanceSpec) -> dict:
+        """HVM booting the root disk (the CD first when an ISO is attached),
+        or PV booting the template's kernel and initrd, dom0 paths."""
+        if spec.kernel:
+            return {"HVM_boot_policy": "", "HVM_boot_params": {}, "PV_kernel": spec.kernel,
+                    "PV_ramdisk": spec.initrd, "PV_args": spec.cmdline}
+        return {"HVM_boot_policy": "BIOS order", "HVM_boot_params": {"order": "dc" if spec.iso else "c"},
+                "PV_kernel": "", "PV_ramdisk": "", "PV_args": ""}
 
     def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
         with self._session(host) as api:
@@ -206,6 +272,8 @@ class XenServerDriver(HypervisorDriver):
                 if not found:
                     raise HypervisorOperationFailed(f"network {nic.network} is not in this pool")
                 networks[nic.network] = found[0]
+            vdis = [self._vdi(api, disk.volume) for disk in spec.disks]
+            iso = self._iso_vdi(api, spec.iso) if spec.iso else None
             memory = str(spec.memory)
             vm = api.VM.create({
                 "name_label": spec.name, "name_description": spec.uuid, "user_version": "1", "is_a_template": False,
@@ -214,14 +282,17 @@ class XenServerDriver(HypervisorDriver):
                 "VCPUs_params": {"weight": str(max(spec.cpu_speed * spec.vcpus // 10, 1))},
                 "VCPUs_max": str(spec.vcpus), "VCPUs_at_startup": str(spec.vcpus),
                 "actions_after_shutdown": "destroy", "actions_after_reboot": "restart",
-                "actions_after_crash": "destroy", "PV_bootloader": "", "PV_kernel": "", "PV_ramdisk": "",
-                "PV_args": "", "PV_bootloader_args": "", "PV_legacy_args": "", "HVM_boot_policy": "BIOS order",
-                "HVM_boot_params": {"order": "dc" if spec.iso else "c"}, "platform": {"acpi": "1", "apic": "true",
-                                                                                     "vga": "std"},
-                "PCI_bus": "", "other_config": {"vnc-password": spec.vnc_password[:8], "cloudstack-uuid": spec.uuid},
+                "actions_after_crash": "destroy", "PV_bootloader": "", "PV_bootloader_args": "",
+                "PV_legacy_args": "", **self._boot_fields(spec),
+                "platform": {"acpi": "1", "apic": "true", "vga": "std"}, "PCI_bus": "",
+                "other_config": {"vnc-password": spec.vnc_password[:8], "cloudstack-uuid": spec.uuid},
                 "recommendations": ""})
-            for disk in spec.disks:
-                api.VBD.create(self._vbd_record(api, vm, disk))
+            for disk, vdi in zip(spec.disks, vdis, strict=True):
+                api.VBD.create(self._vbd_record(vm, vdi, disk))
+            if iso is not None:
+                api.VBD.create({"VM": vm, "VDI": iso, "userdevice": CD_DEVICE, "bootable": True, "mode": "RO",
+                                "type": "CD", "empty": False, "other_config": {}, "qos_algorithm_type": "",
+                                "qos_algorithm_params": {}})
             for i, nic in enumerate(spec.nics):
                 api.VIF.create({"device": str(i), "network": networks[nic.network], "VM": vm, "MAC": nic.mac,
                                 "MTU": "1500", "other_config": {}, "qos_algorithm_type": "",
@@ -235,7 +306,7 @@ class XenServerDriver(HypervisorDriver):
 
     def stop_instance(self, host: HostAccess, name: str, *, forced: bool = False, timeout: float = 60) -> None:
         """Graceful: a clean shutdown through the guest's PV drivers, waited
-        for up to `timeout` seconds, then a hard shutdown."""
+        for up to `timeout` seconds (then cancelled), then a hard shutdown."""
         import XenAPI
 
         with self._session(host) as api:
@@ -247,7 +318,9 @@ class XenServerDriver(HypervisorDriver):
                     task = api.Async.VM.clean_shutdown(vm)
                     deadline = time.monotonic() + timeout
                     while api.task.get_status(task) == "pending" and time.monotonic() < deadline:
-                        time.sleep(0.5)
+                        time.sleep(0.2)
+                    if api.task.get_status(task) == "pending":
+                        api.task.cancel(task)
                     api.task.destroy(task)
                 except XenAPI.Failure:
                     pass
@@ -278,16 +351,15 @@ class XenServerDriver(HypervisorDriver):
 
     def migrate_instance(self, host: HostAccess, name: str, destination: HostAccess) -> None:
         """XenMotion within the pool."""
-        target = urlsplit(destination.url).hostname
         with self._session(host) as api:
             vm = self._existing_vm(api, name)
             if api.VM.get_power_state(vm) != "Running":
                 raise HypervisorOperationFailed(f"instance {name} is not running; only running instances migrate")
-            for ref, record in api.host.get_all_records().items():
-                if target in (record["address"], record["hostname"], record["name_label"]):
-                    api.VM.pool_migrate(vm, ref, {"live": "true"})
-                    return
-            raise UnsupportedOperation(f"host {target} is not in this pool; instances migrate within their pool")
+            target = self._host_ref(api, destination.url)
+            if target is None:
+                raise UnsupportedOperation(f"host {urlsplit(destination.url).hostname} is not in this pool; "
+                                           f"instances migrate within their pool")
+            api.VM.pool_migrate(vm, target, {"live": "true"})
 
     def instance_power_state(self, host: HostAccess, name: str) -> PowerState:
         with self._session(host) as api:
@@ -359,7 +431,7 @@ class XenServerDriver(HypervisorDriver):
     def attach_volume(self, host: HostAccess, name: str, disk: DiskSpec) -> None:
         with self._session(host) as api:
             vm = self._existing_vm(api, name)
-            vbd = api.VBD.create(self._vbd_record(api, vm, disk))
+            vbd = api.VBD.create(self._vbd_record(vm, self._vdi(api, disk.volume), disk))
             if api.VM.get_power_state(vm) == "Running":
                 api.VBD.plug(vbd)
 

@@ -9,10 +9,15 @@ driver's calls, arguments and error handling are exercised over the wire.
 The pool: a master host at `address` (and, with `member_address`, a second
 host whose own XML-RPC server answers HOST_IS_SLAVE naming the master, as
 a pool member does), the control domain, a template, networks
-cloud-public, cloud-private and cloud-guest, a local SR."""
+cloud-public, cloud-private and cloud-guest, a local SR and the "XenServer
+Tools" ISO library holding xs-tools.iso. Async calls answer a task that has
+already finished (success or failure), except a clean shutdown of a VM in
+`hung_guests`, whose task stays pending until cancelled. A server given a
+certificate serves HTTPS."""
 from __future__ import annotations
 
 import itertools
+import ssl
 import threading
 import uuid
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
@@ -32,6 +37,7 @@ class FakeXapi:
         self.username, self.password, self.address = username, password, address
         self.records: dict[str, dict[str, dict]] = {}
         self.sessions: set[str] = set()
+        self.hung_guests: set[str] = set()  # VM refs whose guest ignores a clean shutdown
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
         metrics = self.add("host_metrics", memory_total=str(64 * GiB), memory_free=str(60 * GiB), live=True)
@@ -52,6 +58,12 @@ class FakeXapi:
             self.add("network", name_label=label, bridge=f"xenbr-{label}", VIFs=[])
         self.local_sr = self.add("SR", name_label="Local storage", type="lvm", physical_size=str(500 * GiB),
                                  physical_utilisation="0", VDIs=[], shared=False, device_config={})
+        tools = self.add("SR", name_label="XenServer Tools", type="iso", physical_size="0",
+                         physical_utilisation="0", VDIs=[], shared=True, device_config={})
+        self.tools_iso = self.add("VDI", name_label="xs-tools.iso", location="xs-tools.iso", SR=tools,
+                                  virtual_size=str(50 * 1024**2), physical_utilisation="0", read_only=True,
+                                  is_a_snapshot=False, snapshot_of="OpaqueRef:NULL", VBDs=[])
+        self.records["SR"][tools]["VDIs"].append(self.tools_iso)
 
     # --- records -----------------------------------------------------------------
     def add(self, cls: str, **record) -> str:
@@ -91,9 +103,18 @@ class FakeXapi:
                 self.sessions.discard(session)
                 return ""
             if method.startswith("Async."):
-                result = self.call_unlocked(method[len("Async."):], args)
-                return self.add("task", status="success", result=str(result or ""))
+                return self.run_as_task(method[len("Async."):], args)
             return self.call_unlocked(method, args)
+
+    def run_as_task(self, method: str, args: list) -> str:
+        if method == "VM.clean_shutdown" and args[0] in self.hung_guests:
+            self.record("VM", args[0])
+            return self.add("task", status="pending", result="", error_info=[])
+        try:
+            result = self.call_unlocked(method, args)
+        except XapiFailure as failure:
+            return self.add("task", status="failure", result="", error_info=failure.description)
+        return self.add("task", status="success", result=str(result or ""), error_info=[])
 
     def call_unlocked(self, method: str, args: list):
         cls, _, name = method.partition(".")
@@ -147,7 +168,8 @@ class FakeXapi:
     # --- VMs ---------------------------------------------------------------------
     def VM_create(self, record: dict) -> str:
         required = {"name_label", "memory_static_max", "VCPUs_max", "VCPUs_at_startup", "HVM_boot_policy",
-                    "actions_after_shutdown", "platform", "other_config", "PV_bootloader", "is_a_template"}
+                    "HVM_boot_params", "actions_after_shutdown", "platform", "other_config", "PV_bootloader",
+                    "PV_kernel", "PV_ramdisk", "PV_args", "is_a_template"}
         missing = required - set(record)
         if missing:
             raise XapiFailure("FIELD_MISSING", sorted(missing)[0])
@@ -301,6 +323,13 @@ class FakeXapi:
     def task_get_status(self, ref):
         return self.record("task", ref)["status"]
 
+    def task_cancel(self, ref):
+        task = self.record("task", ref)
+        if task["status"] != "pending":
+            raise XapiFailure("OPERATION_NOT_ALLOWED", "the task has finished")
+        task["status"] = "cancelled"
+        return ""
+
 
 class _Handler(SimpleXMLRPCRequestHandler):
     rpc_paths = ("/", "/RPC2")
@@ -311,16 +340,24 @@ class _Handler(SimpleXMLRPCRequestHandler):
 
 class XapiServer:
     """One host's XML-RPC endpoint on `address` (a free port unless given),
-    serving in a thread. Servers given the same `xapi` serve one pool; only
-    the master's address logs in."""
+    serving in a thread, over HTTPS when given a `certificate` (certificate
+    file, key file). Servers given the same `xapi` serve one pool; only the
+    master's address logs in."""
 
-    def __init__(self, xapi: FakeXapi | None = None, *, address: str = "127.0.0.1", port: int = 0, **options):
+    def __init__(self, xapi: FakeXapi | None = None, *, address: str = "127.0.0.1", port: int = 0,
+                 certificate: tuple[str, str] | None = None, **options):
         self.xapi = xapi or FakeXapi(address=address, **options)
         self.address = address
         self.server = SimpleXMLRPCServer((address, port), requestHandler=_Handler, allow_none=True, logRequests=False)
         self.server.register_instance(self)
         self.port = self.server.server_address[1]
-        self.url = f"http://{address}:{self.port}"
+        scheme = "http"
+        if certificate is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*certificate)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://{address}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _dispatch(self, method: str, params: tuple):

@@ -2,7 +2,9 @@
 protocol fake of XAPI (XML-RPC in XAPI's envelope, records in memory): what
 is proven is the driver's calls, arguments and error handling, not
 XenServer itself."""
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -123,7 +125,8 @@ def test_instances_volumes_snapshots_and_console(xapi, host):
     for volume in ("root-snap", "data", "root", "tmpl"):
         driver.delete_volume(host, VolumeRef(NFS, volume))
         driver.delete_volume(host, VolumeRef(NFS, volume))
-    assert not records.get("VDI") and not records.get("VBD") and not records.get("VIF")
+    assert list(records["VDI"]) == [xapi.xapi.tools_iso], "only the ISO library's VDI is left"
+    assert not records.get("VBD") and not records.get("VIF")
 
 
 def test_what_the_driver_does_not_offer(host, tmp_path):
@@ -132,6 +135,8 @@ def test_what_the_driver_does_not_offer(host, tmp_path):
         driver.import_volume(host, VolumeRef(NFS, "x"), str(tmp_path))
     with pytest.raises(UnsupportedOperation, match="vmops"):
         driver.apply_security_rules(host, SecurityRuleSet("x", "02:00:00:00:00:01"))
+    with pytest.raises(UnsupportedOperation, match="vmops"):
+        driver.remove_security_rules(host, "x")
     with pytest.raises(InvalidParameter, match="storage repository label-x is not in this pool"):
         driver.prepare_storage_pool(host, PoolSpec(uuid="u", protocol="PreSetup", server="xen1", path="/label-x"))
 
@@ -170,3 +175,126 @@ def test_a_pool_is_one_cluster_led_by_its_master(root_admin):
         vm = next(r for r in pool.records["VM"].values() if r["name_label"] == "i-2-20-VM")
         assert pool.records["host"][vm["resident_on"]]["address"] == "127.0.0.3", "XenMotion to the member"
     assert sorted(cluster.hosts.values_list("name", flat=True)) == ["xen1", "xen2"]
+
+
+def _spec(name: str, **fields) -> InstanceSpec:
+    return InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=500, memory=256 * 1024**2,
+                        vnc_password="x", **fields)
+
+
+def test_iso_on_a_cd_drive_and_pv_kernel_boot(xapi, host):
+    driver, records = get_driver("XenServer"), xapi.xapi.records
+    driver.define_instance(host, _spec("i-2-30-VM", iso="/opt/xensource/packages/iso/xs-tools.iso"))
+    vm = next(r for r in records["VM"].values() if r["name_label"] == "i-2-30-VM")
+    (cd,) = (records["VBD"][b] for b in vm["VBDs"])
+    assert (cd["VDI"], cd["type"], cd["mode"], cd["userdevice"]) == (xapi.xapi.tools_iso, "CD", "RO", "3")
+    assert vm["HVM_boot_policy"] == "BIOS order" and vm["HVM_boot_params"] == {"order": "dc"}
+    with pytest.raises(HypervisorOperationFailed, match="ISO missing.iso is in no ISO library"):
+        driver.define_instance(host, _spec("i-2-31-VM", iso="/isos/missing.iso"))
+    with pytest.raises(HypervisorOperationFailed, match="storage repository .* is not in this pool"):
+        driver.define_instance(host, _spec("i-2-31-VM", disks=(DiskSpec(VolumeRef(NFS, "gone"), 0),)))
+    assert not any(r["name_label"] == "i-2-31-VM" for r in records["VM"].values()), "nothing half-defined"
+
+    driver.define_instance(host, _spec("i-2-32-VM", kernel="/boot/guest/vmlinuz", initrd="/boot/guest/initrd",
+                                       cmdline="console=hvc0"))
+    pv = next(r for r in records["VM"].values() if r["name_label"] == "i-2-32-VM")
+    assert (pv["HVM_boot_policy"], pv["PV_kernel"], pv["PV_ramdisk"], pv["PV_args"]) == (
+        "", "/boot/guest/vmlinuz", "/boot/guest/initrd", "console=hvc0")
+    driver.destroy_instance(host, "i-2-30-VM")
+    assert xapi.xapi.records["VDI"][xapi.xapi.tools_iso]["VBDs"] == [], "the ISO's VBD went with the VM"
+
+
+def test_a_guest_ignoring_clean_shutdown_is_powered_off_after_the_timeout(xapi, host):
+    driver, fake = get_driver("XenServer"), xapi.xapi
+    driver.define_instance(host, _spec("i-2-40-VM"))
+    driver.start_instance(host, "i-2-40-VM")
+    ref, vm = next((ref, r) for ref, r in fake.records["VM"].items() if r["name_label"] == "i-2-40-VM")
+    fake.hung_guests.add(ref)
+    driver.stop_instance(host, "i-2-40-VM", timeout=0.5)
+    assert vm["power_state"] == "Halted"
+    assert not fake.records["task"], "the pending clean shutdown was cancelled and its task destroyed"
+
+
+def test_paused_and_suspended_vms(xapi, host):
+    driver, fake = get_driver("XenServer"), xapi.xapi
+    for name in ("i-2-50-VM", "i-2-51-VM"):
+        driver.define_instance(host, _spec(name))
+    by_name = {r["name_label"]: r for r in fake.records["VM"].values()}
+    by_name["i-2-50-VM"]["power_state"], by_name["i-2-51-VM"]["power_state"] = "Paused", "Suspended"
+    assert driver.instance_power_state(host, "i-2-50-VM") == PowerState.ON
+    assert driver.instance_power_state(host, "i-2-51-VM") == PowerState.OFF
+    assert driver.instance_power_state(host, "i-2-52-VM") == PowerState.MISSING
+
+
+def test_the_fake_enforces_xapi_rules_over_the_wire(xapi):
+    import XenAPI
+
+    session = XenAPI.Session(xapi.url)
+    session.xenapi.login_with_password("root", "xen-secret", "1.0", "test")
+    try:
+        vm = session.xenapi.VM.create({
+            "name_label": "v", "memory_static_max": "1", "VCPUs_max": "1", "VCPUs_at_startup": "1",
+            "HVM_boot_policy": "BIOS order", "HVM_boot_params": {}, "actions_after_shutdown": "destroy",
+            "platform": {}, "other_config": {}, "PV_bootloader": "", "PV_kernel": "", "PV_ramdisk": "",
+            "PV_args": "", "is_a_template": False})
+        session.xenapi.VM.start(vm, False, False)
+        with pytest.raises(XenAPI.Failure) as started_twice:
+            session.xenapi.VM.start(vm, False, False)
+        assert started_twice.value.details == ["VM_BAD_POWER_STATE", vm, "halted", "running"]
+        with pytest.raises(XenAPI.Failure) as unknown:
+            session.xenapi.VM.hard_shutdown("OpaqueRef:nope")
+        assert unknown.value.details[0] == "HANDLE_INVALID"
+        task = session.xenapi.Async.VM.destroy(vm)
+        assert session.xenapi.task.get_status(task) == "failure", "a running VM is not destroyed"
+        assert session.xenapi.task.get_error_info(task)[0] == "VM_BAD_POWER_STATE"
+    finally:
+        session.xenapi.session.logout()
+    assert not xapi.xapi.sessions
+
+
+def test_https_host_with_a_self_signed_certificate(tmp_path):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xen1")])
+    now = datetime.datetime.now(datetime.UTC)
+    signed = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+              .serial_number(x509.random_serial_number()).not_valid_before(now)
+              .not_valid_after(now + datetime.timedelta(days=1)).sign(private, hashes.SHA256()))
+    certificate, key = tmp_path / "xapi.pem", tmp_path / "xapi.key"
+    certificate.write_bytes(signed.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    with XapiServer(certificate=(str(certificate), str(key))) as server:
+        assert server.url.startswith("https://")
+        facts = get_driver("XenServer").connect(HostAccess(server.url, "root", "xen-secret"))
+        assert facts.name == "xen1" and not server.xapi.sessions
+
+
+class _NotXapi(BaseHTTPRequestHandler):
+    """An HTTP server that is no XML-RPC server."""
+
+    def do_POST(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.end_headers()
+        self.wfile.write(b"<html>a web page</html")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_server_that_is_not_xapi_is_unreachable():
+    server = HTTPServer(("127.0.0.1", 0), _NotXapi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(HostUnreachable, match="Unable to connect to host 127.0.0.1"):
+            get_driver("XenServer").connect(HostAccess(f"http://127.0.0.1:{server.server_address[1]}", "root", "x"))
+    finally:
+        server.shutdown()
+        server.server_close()
