@@ -446,6 +446,21 @@ class UpdateHost(Command):
 
 
 @register
+class UpdateHostPassword(Command):
+    name = "updateHostPassword"
+    description = "Stores a host's new login credentials (the next ping or reconnect uses them)"
+    authorized = ADMIN
+    params = (Param("hostid", "uuid", required=True, description="the host's id"),
+              Param("username", required=True, description="the user the management server logs in as"),
+              Param("password", required=True, secret=True, description="the new password"))
+
+    def execute(self, caller, **p):
+        hosts.update_host_password(caller, find(Host, p["hostid"], "hostid"), username=p["username"],
+                                   password=p["password"])
+        return SUCCESS
+
+
+@register
 class DeleteHost(Command):
     name = "deleteHost"
     description = "Deletes a host in maintenance (or disabled), or any with forced=true"

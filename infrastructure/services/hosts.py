@@ -146,6 +146,21 @@ def update_host(caller, host: Host, *, tags: str | None = None, allocation_state
 
 
 @transaction.atomic
+def update_host_password(caller, host: Host, *, username: str, password: str) -> Host:
+    """New credentials for a host (after they changed on the host); the next
+    ping or Force Reconnect logs in with them."""
+    ensure_root_admin(caller)
+    if not (password or "").strip():
+        raise InvalidParameter("password: the host's new password is required", field="password")
+    host = locked(Host, host)
+    host.username, host.password = (username or host.username or "root").strip(), password
+    host.save(update_fields=["username", "password"])
+    record_event("HOST.UPDATE", f"Changed the credentials of host {host.name}", user=caller, resource=host,
+                 resource_type="Host")
+    return host
+
+
+@transaction.atomic
 def prepare_host_for_maintenance(caller, host: Host) -> Host:
     """No instance runs here yet (instances arrive with the compute issue),
     so the host goes straight to Maintenance."""

@@ -55,12 +55,23 @@ def test_a_silent_host_is_disconnected_then_down_with_an_alert_then_up(host):
     assert states(host) == ["Disconnected", "Down", "Up"]
 
 
-def test_refused_credentials_put_the_host_in_alert(host):
+def test_refused_credentials_put_the_host_in_alert_until_they_are_updated(root_admin, host):
     SimulatedMachine.objects.filter(name="h1").update(password="changed")
     assert monitoring.ping_hosts() == {"Alert": 1}
     host.refresh_from_db()
     assert "username or password is wrong" in host.state_reason
     assert Alert.objects.get().subject.startswith("Host h1 in zone z1 is Alert")
+
+    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
+    client, login = session()
+    blank = call(client, login["sessionkey"], "updateHostPassword", hostid=str(host.uuid), username="root",
+                 password=" ").json()["updatehostpasswordresponse"]
+    assert blank["errorcode"] == 431 and "password" in blank["errortext"]
+    answer = call(client, login["sessionkey"], "updateHostPassword", hostid=str(host.uuid), username="root",
+                  password="changed").json()
+    assert answer == {"updatehostpasswordresponse": {"success": "true"}}
+    assert Host.objects.get().password == "changed"
+    assert monitoring.ping_hosts() == {"Up": 1}
 
 
 def test_force_reconnect_reads_the_facts_again(root_admin, host, tenancy):
