@@ -12,6 +12,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env.str("CSUI_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Where bin/build-builtin-template puts the built-in templates' images.
+BUILTIN_TEMPLATE_DIR = Path(env.str("CSUI_BUILTIN_DIR", default=str(BASE_DIR / "var" / "builtin")))
 
 
 def _file_secret(path: Path) -> str:

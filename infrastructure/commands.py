@@ -5,7 +5,7 @@ import json
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.services.scope import get_domain
+from accounts.services.scope import ancestor_paths, get_domain
 from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ROLE_ADMIN, Command, Param, register
 from cloudstack_ui.errors import InvalidParameter, NotFound
@@ -205,10 +205,8 @@ class ListZones(Command):
         zones_qs = Zone.objects.select_related("domain")
         if not caller.is_root_admin:
             # Public zones, and those dedicated to the caller's domain or an ancestor (guide 2.2).
-            parts = caller.account.domain.path.strip("/").split("/")
-            ancestors = ["/"] + ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1) if parts[0]]
             zones_qs = zones_qs.filter(allocation_state="Enabled").filter(
-                Q(domain__isnull=True) | Q(domain__path__in=ancestors))
+                Q(domain__isnull=True) | Q(domain__path__in=ancestor_paths(caller.account.domain)))
         if p.get("available"):
             zones_qs = zones_qs.filter(allocation_state="Enabled")
         return filter_by_params(zones_qs, p, id="uuid", name="name__iexact", keyword="name__icontains",

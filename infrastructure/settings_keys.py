@@ -46,7 +46,8 @@ EXPUNGE_DELAY = declare(ConfigKey(
     "expunge.delay", "Advanced", "integer", "86400",
     "Seconds a destroyed instance is kept before it is expunged", min_value=0))
 EXPUNGE_INTERVAL = declare(ConfigKey(
-    "expunge.interval", "Advanced", "integer", "86400", "Seconds between runs of the expunge task", min_value=60))
+    "expunge.interval", "Advanced", "integer", "86400", "Seconds between runs of the expunge task", min_value=60,
+    schedule="Expunge destroyed instances"))
 CPU_OVERPROVISIONING = declare(ConfigKey(
     "cpu.overprovisioning.factor", "Advanced", "float", "1.0",
     "CPU capacity is multiplied by this when allocating", min_value=1, scope="cluster"))

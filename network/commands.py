@@ -1,12 +1,10 @@
 """CloudStack commands of physical networks, traffic types, IP ranges,
 network offerings and guest networks."""
-from django.db.models import Q
 
-from accounts.models import Account
-from accounts.services.scope import get_domain
+from accounts.services.scope import get_account, get_domain
 from cloudstack_ui.api.paging import filter_by_params
 from cloudstack_ui.api.registry import ALL_ROLES, ROLE_ADMIN, Command, Param, register
-from cloudstack_ui.errors import InvalidParameter, NotFound
+from cloudstack_ui.errors import InvalidParameter
 from infrastructure.lookups import find, find_optional
 from infrastructure.models import Pod, Zone
 from network.api.serializers import (
@@ -22,7 +20,6 @@ from network.models import (
     Network,
     NetworkOffering,
     PhysicalNetwork,
-    SecurityGroup,
     StorageNetworkIpRange,
     TrafficType,
     VlanIpRange,
@@ -279,11 +276,9 @@ class ListNetworkOfferings(Command):
               Param("keyword", description="List by keyword"))
 
     def execute(self, caller, **p):
-        found = filter_by_params(NetworkOffering.objects.all(), p, id="uuid", name="name__iexact",
+        found = filter_by_params(offerings.visible_network_offerings(caller), p, id="uuid", name="name__iexact",
                                  guestiptype="guest_ip_type", state="state", isdefault="is_default",
                                  specifyvlan="specify_vlan", keyword="name__icontains")
-        if not caller.is_root_admin:
-            found = found.filter(state=NetworkOffering.State.ENABLED)
         wanted = {s.lower() for s in p.get("supportedservices", [])}
         if wanted:
             return [o for o in found if wanted <= {s.lower() for s in o.services}]
@@ -381,13 +376,11 @@ class ListNetworks(Command):
 
 
 def _account(caller, p):
+    """The account named by `account` (in `domainid`, else the caller's domain), or None."""
     if "account" not in p:
         return None
-    domain = get_domain(caller, p.get("domainid"))
-    account = Account.objects.filter(Q(name__iexact=p["account"]), domain=domain).first()
-    if account is None:
-        raise NotFound(f"account: no account {p['account']} in domain {domain.name}", field="account")
-    return account
+    domain = get_domain(caller, p["domainid"]) if "domainid" in p else None
+    return get_account(caller, name=p["account"], domain=domain)
 
 
 @register
@@ -506,9 +499,7 @@ class DeleteSecurityGroup(Command):
         if "id" in p:
             group = security_groups.find_group(caller, p["id"])
         elif "name" in p:
-            group = SecurityGroup.objects.filter(account=_owner(caller, p), name__iexact=p["name"]).first()
-            if group is None:
-                raise NotFound(f"name: no security group named {p['name']}", field="name")
+            group = security_groups.find_group_by_name(caller, _owner(caller, p), p["name"])
         else:
             raise InvalidParameter("id: give the group's id or name", field="id")
         security_groups.delete_security_group(caller, group)
@@ -528,10 +519,7 @@ class ListSecurityGroups(Command):
               Param("keyword", description="List by keyword"))
 
     def execute(self, caller, **p):
-        security_groups.default_group(caller.account)
-        groups = security_groups.visible_groups(caller).prefetch_related("rules__source_group__account")
-        if not p.get("listall"):
-            groups = groups.filter(account=caller.account)
+        groups = security_groups.listed_groups(caller, listall=p.get("listall", False))
         return filter_by_params(groups, p, id="uuid", securitygroupname="name__iexact", keyword="name__icontains")
 
 

@@ -85,6 +85,13 @@ class VlanIpRange(models.Model):
     def __str__(self):
         return f"{self.start_ip}-{self.end_ip}"
 
+    @property
+    def size(self) -> int:
+        """How many addresses the range holds."""
+        from ipaddress import IPv4Address
+
+        return int(IPv4Address(self.end_ip)) - int(IPv4Address(self.start_ip)) + 1
+
 
 class StorageNetworkIpRange(models.Model):
     """Addresses of a pod on the storage network, when storage traffic has a
@@ -191,6 +198,15 @@ class Network(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def scope_text(self) -> str:
+        """Who may use it, in words."""
+        if self.account_id:
+            return f"account {self.account.name}"
+        if self.domain_id:
+            return f"domain {self.domain.name}" + (" and subdomains" if self.subdomain_access else "")
+        return "the whole zone"
 
 
 class GuestIpAddress(models.Model):

@@ -59,11 +59,7 @@ class NetworkTable(tables.Table):
         empty_text = "No guest networks."
 
     def render_scope(self, record):
-        if record.account_id:
-            return f"account {record.account.name}"
-        if record.domain_id:
-            return f"domain {record.domain.name}" + (" and subdomains" if record.subdomain_access else "")
-        return "the whole zone"
+        return record.scope_text
 
 
 class NetworkOfferingTable(tables.Table):

@@ -1,8 +1,7 @@
 """Physical networks, IP range dialogs, network offerings and guest networks."""
-from ipaddress import IPv4Address
-
 from django.contrib import messages
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -124,17 +123,12 @@ class NetworkDetailView(CommandPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         network = visible_networks(self.request.user).filter(uuid=self.kwargs["uuid"]).first()
         if network is None:
-            from django.http import Http404
-
             raise Http404("No such network")
-        ranges = list(network.ip_ranges.select_related("pod").annotate(used=Count("guest_ips")))
-        for ip_range in ranges:
-            ip_range.size = int(IPv4Address(ip_range.end_ip)) - int(IPv4Address(ip_range.start_ip)) + 1
-        scope = tables.NetworkTable.render_scope(None, network)
+        ranges = network.ip_ranges.select_related("pod").annotate(used=Count("guest_ips"))
         fields = [("Zone", network.zone.name), ("Type", network.offering.guest_ip_type),
                   ("Network offering", network.offering.name), ("State", network.state), ("VLAN", network.vlan),
                   ("Gateway", network.gateway), ("CIDR", network.cidr or "per pod"),
-                  ("Network domain", network.network_domain), ("Open to", scope),
+                  ("Network domain", network.network_domain), ("Open to", network.scope_text),
                   ("Physical network", network.physical_network.name if network.physical_network else None),
                   ("ID", network.uuid)]
         return super().get_context_data(

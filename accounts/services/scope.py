@@ -43,6 +43,13 @@ def scope_users(caller) -> QuerySet[User]:
     return scope_by_account(User.objects.all(), caller)
 
 
+def ancestor_paths(domain: Domain) -> list[str]:
+    """The paths of the domain and of every domain above it ("/", "/Comp1/", ...):
+    what is shared with a domain's ancestors reaches it."""
+    parts = [p for p in domain.path.strip("/").split("/") if p]
+    return ["/"] + ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+
+
 def within_subtree(domain: Domain, ancestor: Domain) -> bool:
     return domain.path.startswith(ancestor.path)
 

@@ -26,6 +26,14 @@ INTERNAL_ERROR_TEXT = "Internal error executing command, please contact your sys
 INTERRUPTED_TEXT = "The job was interrupted: the worker running it stopped responding"
 
 _current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
+_current_instance: ContextVar[str | None] = ContextVar("current_job_instance", default=None)
+
+
+def current_job_instance_uuid() -> str | None:
+    """Inside a running job, the UUID of the object the job acts on (what
+    the command's `job_instance` answered when it was submitted, e.g. the
+    instance a deploy created); None outside a job."""
+    return _current_instance.get()
 
 
 def report_progress(percent: int, detail: list | None = None) -> None:
@@ -79,6 +87,7 @@ def run_job(job_id: int) -> None:
     heartbeat = _Heartbeat(job_id)
     heartbeat.start()
     token = _current_job.set(job_id)
+    instance_token = _current_instance.set(str(job.instance_uuid) if job.instance_uuid else None)
     try:
         command = get_command(job.command)
         result = invoke(job.user, job.command, json.loads(job.params))
@@ -93,6 +102,7 @@ def run_job(job_id: int) -> None:
         _publish(job, "failed", f"{job.command} failed: {INTERNAL_ERROR_TEXT}")
     finally:
         _current_job.reset(token)
+        _current_instance.reset(instance_token)
         heartbeat.stop()
 
 

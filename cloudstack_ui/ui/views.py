@@ -178,3 +178,44 @@ class CommandFormView(CommandPermissionMixin, FormView):
             response["HX-Redirect"] = url
             return response
         return redirect(url)
+
+
+class ObjectActionView(CommandFormView):
+    """A dialog running one command on the object of the URL
+    (`get_object`), whose id goes in `id_param`. `intro_text` and
+    `done_text` are formatted with the object as `obj`; `form_needs`
+    names what the form's constructor takes: "user", and "object" (given
+    under `object_kwarg`)."""
+
+    id_param = "id"
+    intro_text = ""
+    done_text = ""
+    form_needs: tuple = ()
+    object_kwarg = "object"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "user" in self.form_needs:
+            kwargs["user"] = self.request.user
+        if "object" in self.form_needs:
+            kwargs[self.object_kwarg] = self.object
+        return kwargs
+
+    def get_intro(self):
+        return self.intro_text.format(obj=self.object)
+
+    def command_params(self, form):
+        return {**super().command_params(form), self.id_param: self.object.uuid}
+
+    def success_message(self, result):
+        return self.done_text.format(obj=self.object)
+
+
+def object_action(base: type, name: str, command: str, title: str, label: str, intro: str, done: str,
+                  **attributes) -> type:
+    """A dialog class `name` on `base` (an ObjectActionView) running
+    `command`; `attributes` override the base's (danger, form_class,
+    form_needs, id_param...)."""
+    return type(name, (base,), {
+        "command": command, "title": title, "submit_label": label, "intro_text": intro, "done_text": done,
+        **attributes, "__doc__": f"The {title.lower()} dialog ({command})."})

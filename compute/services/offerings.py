@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Domain
-from accounts.services.scope import ensure_can_admin_domain
+from accounts.services.scope import ancestor_paths, ensure_can_admin_domain
 from accounts.services.validation import require_name
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied
 from compute.models import DiskOffering, ServiceOffering, StorageType
@@ -28,8 +28,7 @@ def _visible(model, caller):
     if caller.is_root_admin:
         return model.objects.select_related("domain")
     domain = caller.account.domain
-    ancestors = [d.pk for d in Domain.objects.all() if domain.path.startswith(d.path)]
-    mine = Q(domain__isnull=True) | Q(domain__in=ancestors)
+    mine = Q(domain__isnull=True) | Q(domain__path__in=ancestor_paths(domain))
     if caller.is_domain_admin:
         mine |= Q(domain__path__startswith=domain.path)
     return model.objects.select_related("domain").filter(mine)

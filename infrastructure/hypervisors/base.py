@@ -251,6 +251,12 @@ class HypervisorDriver(ABC):
         secondary storage) into the pool as a volume."""
 
     @abstractmethod
+    def export_volume(self, host: HostAccess, volume: VolumeRef, target_file: str) -> int:
+        """Write the whole content of the volume (or snapshot), its backing
+        chain flattened, into a local file of the management server (a new
+        template on secondary storage); answers the bytes written."""
+
+    @abstractmethod
     def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
         """Delete the volume; a gone volume is no error."""
 
@@ -267,6 +273,24 @@ class HypervisorDriver(ABC):
                         *, instance: str = "") -> VolumeInfo:
         """A point-in-time copy of `volume` as `snapshot`, taken while
         `instance` (when given) keeps running."""
+
+    @abstractmethod
+    def resize_volume(self, host: HostAccess, volume: VolumeRef, size: int, *, instance: str = "") -> VolumeInfo:
+        """Grow the volume to `size` bytes (never shrink: UnsupportedOperation);
+        while `instance` (when given) runs with it attached, online where the
+        hypervisor allows, else UnsupportedOperation with the reason."""
+
+    @abstractmethod
+    def revert_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef) -> VolumeInfo:
+        """Give the volume the content of `snapshot` (taken of it by
+        snapshot_volume); no running instance may use the volume. A volume
+        gone from the pool is made again from the snapshot, so a retry after
+        a failure completes the revert."""
+
+    @abstractmethod
+    def copy_volume(self, host: HostAccess, source: VolumeRef, dest: VolumeRef) -> VolumeInfo:
+        """A full, independent copy of `source` (a volume or a snapshot) as
+        `dest`, which may be in another pool the host reaches."""
 
     # --- console and rules -------------------------------------------------------
     @abstractmethod

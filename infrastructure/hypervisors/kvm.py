@@ -430,6 +430,37 @@ class KVMDriver(HypervisorDriver):
             storage.refresh(0)
             return self._volume_info(storage.storageVolLookupByName(volume.name))
 
+    def export_volume(self, host: HostAccess, volume: VolumeRef, target_file: str) -> int:
+        """Streams the volume over the libvirt connection; a volume backed
+        by a template copy is first cloned whole into a temporary volume,
+        so the file is a qcow2 image of its own."""
+        with self._connection(host) as connection:
+            source = self._volume(connection, volume)
+            backed = ET.fromstring(source.XMLDesc(0)).find("backingStore/path") is not None
+            temporary = None
+            if backed:
+                storage = self._pool(connection, volume.pool)
+                self._clone(storage, f"export-{volume.name}", source)
+                temporary = source = storage.storageVolLookupByName(f"export-{volume.name}")
+            stream = connection.newStream(0)
+            written = 0
+            try:
+                source.download(stream, 0, 0, 0)
+                with open(target_file, "wb") as target:
+                    while chunk := stream.recv(1024 * 1024):
+                        if isinstance(chunk, int):
+                            raise HypervisorOperationFailed(f"reading volume {volume.name} failed")
+                        target.write(chunk)
+                        written += len(chunk)
+                stream.finish()
+            except Exception:
+                stream.abort()
+                raise
+            finally:
+                if temporary is not None:
+                    temporary.delete(0)
+            return written
+
     def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
         import libvirt
 
@@ -481,17 +512,77 @@ class KVMDriver(HypervisorDriver):
                 self._backup_running_disk(domain, source.path(), storage, snapshot.name)
                 storage.refresh(0)
                 return self._volume_info(storage.storageVolLookupByName(snapshot.name))
-            xml = (f"<volume><name>{_text(snapshot.name)}</name><capacity unit='bytes'>{source.info()[1]}"
-                   f"</capacity><target><format type='qcow2'/></target></volume>")
-            return self._volume_info(storage.createXMLFrom(xml, source, 0))
+            return self._clone(storage, snapshot.name, source)
+
+    def _clone(self, storage, name: str, source) -> VolumeInfo:
+        """A full qcow2 copy of `source` (QEMU reads its whole backing chain) named `name` in `storage`."""
+        xml = (f"<volume><name>{_text(name)}</name><capacity unit='bytes'>{source.info()[1]}</capacity>"
+               f"<target><format type='qcow2'/></target></volume>")
+        return self._volume_info(storage.createXMLFrom(xml, source, 0))
+
+    @staticmethod
+    def _disk_device(domain, path: str) -> str | None:
+        """The target device (sda...) under which the domain has the file `path`, or None."""
+        for disk in ET.fromstring(domain.XMLDesc(0)).findall("devices/disk"):
+            source = disk.find("source")
+            if source is not None and source.get("file") == path:
+                return disk.find("target").get("dev")
+        return None
+
+    def resize_volume(self, host: HostAccess, volume: VolumeRef, size: int, *, instance: str = "") -> VolumeInfo:
+        """A disk of a running `instance` grows online (QEMU's block_resize,
+        the guest sees the new size at once); otherwise the file grows
+        through the storage pool (qemu-img resize)."""
+        import libvirt
+
+        with self._connection(host) as connection:
+            vol = self._volume(connection, volume)
+            current = vol.info()[1]
+            if size < current:
+                raise UnsupportedOperation(f"volume {volume.name} has {current} bytes; volumes only grow")
+            domain = self._domain(connection, instance) if instance else None
+            device = self._disk_device(domain, vol.path()) if domain is not None and domain.isActive() else None
+            if device is not None:
+                domain.blockResize(device, size, libvirt.VIR_DOMAIN_BLOCK_RESIZE_BYTES)
+            elif size > current:
+                vol.resize(size, 0)
+            return self._volume_info(self._volume(connection, volume))
+
+    def revert_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef) -> VolumeInfo:
+        """The volume's file is replaced by a full copy of the snapshot under
+        the same name (so the same path: instance definitions stay valid);
+        refused while a running instance has the file open."""
+        import libvirt
+
+        with self._connection(host) as connection:
+            storage = self._pool(connection, volume.pool)
+            source = self._volume(connection, snapshot)
+            storage.refresh(0)
+            try:
+                existing = storage.storageVolLookupByName(volume.name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_VOL:
+                    raise
+                existing = None
+            if existing is not None:
+                for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                    if self._disk_device(domain, existing.path()) is not None:
+                        raise HypervisorOperationFailed(f"volume {volume.name} is in use by running instance "
+                                                        f"{domain.name()}")
+                existing.delete(0)
+            return self._clone(storage, volume.name, source)
+
+    def copy_volume(self, host: HostAccess, source: VolumeRef, dest: VolumeRef) -> VolumeInfo:
+        with self._connection(host) as connection:
+            original = self._volume(connection, source)
+            return self._clone(self._pool(connection, dest.pool), dest.name, original)
 
     def _backup_running_disk(self, domain, path: str, storage, name: str) -> None:
         import libvirt
 
         target = os.path.join(ET.fromstring(storage.XMLDesc(0)).findtext("target/path"), name)
         disks = ET.fromstring(domain.XMLDesc(0)).findall("devices/disk")
-        device = next((d.find("target").get("dev") for d in disks
-                       if d.find("source") is not None and d.find("source").get("file") == path), None)
+        device = self._disk_device(domain, path)
         if device is None:
             raise HypervisorOperationFailed(f"the volume at {path} is not a disk of instance {domain.name()}")
         others = "".join(f"<disk name='{d.find('target').get('dev')}' backup='no'/>" for d in disks

@@ -6,6 +6,7 @@ the machine's configured time, fail when the machine is told to
 (`failing_operations`), and enforce the same power-state rules as a real
 hypervisor."""
 import os
+import subprocess
 import time
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from infrastructure.hypervisors.base import (
     PoolSpec,
     PowerState,
     SecurityRuleSet,
+    UnsupportedOperation,
     VolumeInfo,
     VolumeRef,
 )
@@ -208,6 +210,18 @@ class SimulatorDriver(HypervisorDriver):
             fmt = "qcow2" if source.read(4) == b"QFI\xfb" else "raw"
         return self._create(volume, size=os.path.getsize(source_file), format=fmt)
 
+    def export_volume(self, host: HostAccess, volume: VolumeRef, target_file: str) -> int:
+        """A simulated volume has no content: the file is an empty qcow2
+        image of the volume's virtual size, as qemu-img makes one."""
+        self._machine(host, "export_volume")
+        with transaction.atomic():
+            size = self._volume(volume).size
+        made = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", target_file, str(size)],
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            raise HypervisorOperationFailed(f"writing {target_file} failed: {made.stderr.strip()}")
+        return os.path.getsize(target_file)
+
     @transaction.atomic
     def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
         self._machine(host, "delete_volume")
@@ -248,6 +262,36 @@ class SimulatorDriver(HypervisorDriver):
         self._machine(host, "snapshot_volume")
         source = self._volume(volume)
         return self._create(snapshot, size=source.size, format="qcow2")
+
+    @transaction.atomic
+    def resize_volume(self, host: HostAccess, volume: VolumeRef, size: int, *, instance: str = "") -> VolumeInfo:
+        self._machine(host, "resize_volume")
+        existing = self._volume(volume)
+        if size < existing.size:
+            raise UnsupportedOperation(f"volume {volume.name} has {existing.size} bytes; volumes only grow")
+        existing.size = size
+        existing.save(update_fields=["size"])
+        return self._info(existing)
+
+    @transaction.atomic
+    def revert_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef) -> VolumeInfo:
+        self._machine(host, "revert_volume")
+        source = self._volume(snapshot)
+        existing = SimulatedVolume.objects.select_for_update().filter(pool=volume.pool.uuid, name=volume.name).first()
+        if existing is None:
+            return self._create(volume, size=source.size, format=source.format)
+        if existing.instance_id and existing.instance.power_state == PowerState.ON:
+            raise HypervisorOperationFailed(f"volume {volume.name} is in use by running instance "
+                                            f"{existing.instance.name}")
+        existing.size, existing.format, existing.backing = source.size, source.format, ""
+        existing.save(update_fields=["size", "format", "backing"])
+        return self._info(existing)
+
+    @transaction.atomic
+    def copy_volume(self, host: HostAccess, source: VolumeRef, dest: VolumeRef) -> VolumeInfo:
+        self._machine(host, "copy_volume")
+        original = self._volume(source)
+        return self._create(dest, size=original.size, format=original.format)
 
     # --- console and rules -------------------------------------------------------
     def console_address(self, host: HostAccess, name: str) -> ConsoleAddress:

@@ -515,21 +515,29 @@ class VMwareDriver(HypervisorDriver):
                                                     f"{exc}")
             return self._volume_info(volume, size)
 
+    def export_volume(self, host: HostAccess, volume: VolumeRef, target_file: str) -> int:
+        raise UnsupportedOperation("a VMware template is an OVA; exporting one needs vCenter's OVF export "
+                                   "(HttpNfcLease), which this driver does not do yet")
+
     def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
         """Deletes the VMDK (descriptor and extent); a lone file left by an
         upload is deleted as a datastore file; a gone volume is no error."""
+        with self._session(host) as session:
+            self._delete_disk(session, volume)
+
+    @staticmethod
+    def _delete_disk(session, volume: VolumeRef) -> None:
         from pyVmomi import vim
 
-        with self._session(host) as session:
-            for delete in (session.content.virtualDiskManager.DeleteVirtualDisk_Task,
-                           session.content.fileManager.DeleteDatastoreFile_Task):
-                try:
-                    session.wait(delete(name=_disk_path(volume), datacenter=session.datacenter),
-                                 f"deleting volume {volume.name}")
-                    return
-                except TaskFailed as exc:
-                    if not isinstance(exc.fault, vim.fault.FileNotFound):
-                        raise
+        for delete in (session.content.virtualDiskManager.DeleteVirtualDisk_Task,
+                       session.content.fileManager.DeleteDatastoreFile_Task):
+            try:
+                session.wait(delete(name=_disk_path(volume), datacenter=session.datacenter),
+                             f"deleting volume {volume.name}")
+                return
+            except TaskFailed as exc:
+                if not isinstance(exc.fault, vim.fault.FileNotFound):
+                    raise
 
     def _controller_key(self, vm) -> int:
         from pyVmomi import vim
@@ -555,8 +563,7 @@ class VMwareDriver(HypervisorDriver):
 
         with self._session(host) as session:
             vm = session.existing_vm(name)
-            device = next((d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)
-                           and d.backing.fileName == _disk_path(disk.volume)), None)
+            device = self._attached_disk(vm, disk.volume)
             if device is None:
                 raise HypervisorOperationFailed(f"volume {disk.volume.name} is not attached to instance {name}")
             change = vim.vm.device.VirtualDeviceSpec(operation=vim.vm.device.VirtualDeviceSpec.Operation.remove,
@@ -583,6 +590,67 @@ class VMwareDriver(HypervisorDriver):
                 if frozen is not None:
                     session.wait(frozen.RemoveSnapshot_Task(removeChildren=False), f"releasing {volume.name}")
             return self._volume_info(snapshot, size)
+
+    @staticmethod
+    def _attached_disk(vm, volume: VolumeRef):
+        """The VM's disk device backed by the volume's VMDK, or None."""
+        from pyVmomi import vim
+
+        return next((d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)
+                     and d.backing.fileName == _disk_path(volume)), None)
+
+    def resize_volume(self, host: HostAccess, volume: VolumeRef, size: int, *, instance: str = "") -> VolumeInfo:
+        """A disk of `instance` grows by reconfiguring the VM (hot-extend
+        while it runs); a detached disk through ExtendVirtualDisk."""
+        from pyVmomi import vim
+
+        with self._session(host) as session:
+            vm = session.vm(instance) if instance else None
+            disk = self._attached_disk(vm, volume) if vm is not None else None
+            if disk is not None:
+                current = disk.capacityInBytes or disk.capacityInKB * 1024
+            else:
+                current = session.existing_disk_capacity(volume)
+            if size < current:
+                raise UnsupportedOperation(f"volume {volume.name} has {current} bytes; volumes only grow")
+            if disk is not None:
+                disk.capacityInKB, disk.capacityInBytes = size // 1024, size
+                change = vim.vm.device.VirtualDeviceSpec(operation=vim.vm.device.VirtualDeviceSpec.Operation.edit,
+                                                         device=disk)
+                session.wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[change])),
+                             f"growing volume {volume.name}")
+            elif size > current:
+                session.wait(session.content.virtualDiskManager.ExtendVirtualDisk_Task(
+                    name=_disk_path(volume), datacenter=session.datacenter, newCapacityKb=size // 1024,
+                    eagerZero=False), f"growing volume {volume.name}")
+            return self._volume_info(volume, size)
+
+    def revert_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef) -> VolumeInfo:
+        """The snapshot is copied beside the volume (CopyVirtualDisk does not
+        overwrite), the volume's VMDK deleted and the copy moved to its
+        name, so the file VMs name stays; vSphere refuses while a running VM
+        holds the disk. A copy left by an interrupted revert is replaced."""
+        with self._session(host) as session:
+            manager = session.content.virtualDiskManager
+            size = session.existing_disk_capacity(snapshot)
+            staged = VolumeRef(volume.pool, f"{volume.name}-reverting")
+            self._delete_disk(session, staged)
+            session.wait(manager.CopyVirtualDisk_Task(
+                sourceName=_disk_path(snapshot), sourceDatacenter=session.datacenter, destName=_disk_path(staged),
+                destDatacenter=session.datacenter), f"copying snapshot {snapshot.name}")
+            self._delete_disk(session, volume)
+            session.wait(manager.MoveVirtualDisk_Task(
+                sourceName=_disk_path(staged), sourceDatacenter=session.datacenter, destName=_disk_path(volume),
+                destDatacenter=session.datacenter), f"reverting volume {volume.name}")
+            return self._volume_info(volume, size)
+
+    def copy_volume(self, host: HostAccess, source: VolumeRef, dest: VolumeRef) -> VolumeInfo:
+        with self._session(host) as session:
+            size = session.existing_disk_capacity(source)
+            session.wait(session.content.virtualDiskManager.CopyVirtualDisk_Task(
+                sourceName=_disk_path(source), sourceDatacenter=session.datacenter, destName=_disk_path(dest),
+                destDatacenter=session.datacenter), f"copying volume {source.name}")
+            return self._volume_info(dest, size)
 
     # --- console and rules -------------------------------------------------------
     def console_address(self, host: HostAccess, name: str) -> ConsoleAddress:

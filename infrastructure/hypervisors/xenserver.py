@@ -420,6 +420,10 @@ class XenServerDriver(HypervisorDriver):
         raise UnsupportedOperation("importing a file into a XenServer storage repository needs XAPI's HTTP "
                                    "import_raw_vdi handler, which this driver does not use yet")
 
+    def export_volume(self, host: HostAccess, volume: VolumeRef, target_file: str) -> int:
+        raise UnsupportedOperation("exporting a XenServer VDI needs XAPI's HTTP export_raw_vdi handler, which this "
+                                   "driver does not use yet")
+
     def delete_volume(self, host: HostAccess, volume: VolumeRef) -> None:
         with self._session(host) as api:
             try:
@@ -452,6 +456,47 @@ class XenServerDriver(HypervisorDriver):
         with self._session(host) as api:
             ref = api.VDI.snapshot(self._vdi(api, volume), {})
             api.VDI.set_name_label(ref, snapshot.name)
+            return self._vdi_info(api, ref)
+
+    def resize_volume(self, host: HostAccess, volume: VolumeRef, size: int, *, instance: str = "") -> VolumeInfo:
+        """VDI.resize, which XenServer does only on a VDI no running VM has
+        plugged (CloudStack refuses the same: stop the instance or detach
+        the disk first)."""
+        with self._session(host) as api:
+            ref = self._vdi(api, volume)
+            current = int(api.VDI.get_virtual_size(ref))
+            if size < current:
+                raise UnsupportedOperation(f"volume {volume.name} has {current} bytes; volumes only grow")
+            if any(api.VBD.get_currently_attached(vbd) for vbd in api.VDI.get_VBDs(ref)):
+                raise UnsupportedOperation(f"XenServer resizes volume {volume.name} only while it is detached or "
+                                           f"its instance is stopped")
+            if size > current:
+                api.VDI.resize(ref, str(size))
+            return self._vdi_info(api, ref)
+
+    def revert_volume(self, host: HostAccess, volume: VolumeRef, snapshot: VolumeRef) -> VolumeInfo:
+        """VDI.copy of the snapshot into the volume's own VDI (its into_vdi
+        form), so the VDI and the VBDs naming it stay; a volume gone from
+        the SR is copied afresh."""
+        with self._session(host) as api:
+            source = self._vdi(api, snapshot)
+            sr = self._sr(api, volume.pool)
+            try:
+                ref = self._vdi(api, volume)
+            except HypervisorOperationFailed:
+                ref = api.VDI.copy(source, sr)
+                api.VDI.set_name_label(ref, volume.name)
+                return self._vdi_info(api, ref)
+            if any(api.VBD.get_currently_attached(vbd) for vbd in api.VDI.get_VBDs(ref)):
+                raise HypervisorOperationFailed(f"volume {volume.name} is in use by a running instance")
+            api.VDI.copy(source, sr, "OpaqueRef:NULL", ref)
+            return self._vdi_info(api, ref)
+
+    def copy_volume(self, host: HostAccess, source: VolumeRef, dest: VolumeRef) -> VolumeInfo:
+        """VDI.copy into the destination pool's SR: a full VDI of its own."""
+        with self._session(host) as api:
+            ref = api.VDI.copy(self._vdi(api, source), self._sr(api, dest.pool))
+            api.VDI.set_name_label(ref, dest.name)
             return self._vdi_info(api, ref)
 
     # --- console and rules -------------------------------------------------------

@@ -2,9 +2,11 @@
 capacity.check.period): per host, CPU (cores x MHz) and memory; per primary
 storage pool, its size and use as a host that reaches it reports them. Totals
 are multiplied by the overprovisioning factors (cpu and mem per cluster,
-storage per zone). Used CPU and memory are what instances hold; until the
-compute app places instances they stay as allocations left them."""
+storage per zone). Used CPU and memory are what instances hold, as the app
+that places instances reports it through `register_host_use` (infrastructure
+does not import it)."""
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -17,6 +19,34 @@ from infrastructure.services.monitoring import host_access
 from infrastructure.settings_keys import CPU_OVERPROVISIONING, MEM_OVERPROVISIONING, STORAGE_OVERPROVISIONING
 
 logger = logging.getLogger(__name__)
+MB = 1024 ** 2
+
+# Functions answering {host id: (CPU MHz, memory MB)} held on hosts (all,
+# or the ids given).
+_host_use_providers: list[Callable] = []
+
+
+def register_host_use(provider: Callable) -> None:
+    """An app that places instances tells how much of each host they hold."""
+    if provider not in _host_use_providers:
+        _host_use_providers.append(provider)
+
+
+def _host_use(host_ids=None) -> dict[int, tuple[int, int]]:
+    use: dict[int, tuple[int, int]] = {}
+    for provider in _host_use_providers:
+        for host_id, (cpu, memory) in provider(host_ids).items():
+            held_cpu, held_memory = use.get(host_id, (0, 0))
+            use[host_id] = (held_cpu + cpu, held_memory + memory)
+    return use
+
+
+def record_host_use(host_id: int) -> None:
+    """Store what instances hold on one host now, after a placement or a
+    release, so capacity pages are current before the next recalculation."""
+    cpu, memory = _host_use([host_id]).get(host_id, (0, 0))
+    Capacity.objects.filter(host_id=host_id, type=Capacity.Type.CPU).update(used=cpu)
+    Capacity.objects.filter(host_id=host_id, type=Capacity.Type.MEMORY).update(used=memory * MB)
 
 
 def recalculate_capacity() -> dict[str, int]:
@@ -30,30 +60,43 @@ def recalculate_capacity() -> dict[str, int]:
         return factors[(key.name, scope_uuid)]
 
     hosts = list(Host.objects.select_related("cluster"))
+    use = _host_use()
     for host in hosts:
+        cpu, memory = use.get(host.pk, (0, 0))
         _store(host, Capacity.Type.CPU,
-               int(host.cpu_number * host.cpu_speed * factor(CPU_OVERPROVISIONING, host.cluster.uuid)))
-        _store(host, Capacity.Type.MEMORY, int(host.memory * factor(MEM_OVERPROVISIONING, host.cluster.uuid)))
+               int(host.cpu_number * host.cpu_speed * factor(CPU_OVERPROVISIONING, host.cluster.uuid)), cpu)
+        _store(host, Capacity.Type.MEMORY, int(host.memory * factor(MEM_OVERPROVISIONING, host.cluster.uuid)),
+               memory * MB)
     pools = unreachable = 0
     for pool in StoragePool.objects.select_related("zone", "pod", "cluster"):
-        reported = _measure_pool(pool)
-        if reported is None:
+        if refresh_pool_capacity(pool, factor(STORAGE_OVERPROVISIONING, pool.zone.uuid)):
+            pools += 1
+        else:
             unreachable += 1
-            continue
-        capacity, available = reported
-        with transaction.atomic():
-            StoragePool.objects.filter(pk=pool.pk).update(capacity_bytes=capacity, used_bytes=capacity - available)
-            _store_pool(pool, Capacity.Type.STORAGE, capacity, capacity - available)
-            _store_pool(pool, Capacity.Type.STORAGE_ALLOCATED,
-                        int(capacity * factor(STORAGE_OVERPROVISIONING, pool.zone.uuid)), None)
-        pools += 1
     return {"hosts": len(hosts), "pools": pools, "pools_unreachable": unreachable}
 
 
-def _store(host: Host, kind: int, total: int) -> None:
+def refresh_pool_capacity(pool: StoragePool, overprovisioning: float | None = None) -> bool:
+    """Measure the pool through a host that reaches it and store its size,
+    use and allocatable total; False when no host could report on it."""
+    reported = _measure_pool(pool)
+    if reported is None:
+        return False
+    if overprovisioning is None:
+        overprovisioning = get_value(STORAGE_OVERPROVISIONING, pool.zone.uuid)
+    capacity, available = reported
+    with transaction.atomic():
+        StoragePool.objects.filter(pk=pool.pk).update(capacity_bytes=capacity, used_bytes=capacity - available)
+        _store_pool(pool, Capacity.Type.STORAGE, capacity, capacity - available)
+        _store_pool(pool, Capacity.Type.STORAGE_ALLOCATED, int(capacity * overprovisioning), None)
+    pool.capacity_bytes, pool.used_bytes = capacity, capacity - available
+    return True
+
+
+def _store(host: Host, kind: int, total: int, used: int) -> None:
     Capacity.objects.update_or_create(
-        host=host, type=kind,
-        defaults={"total": total, "zone_id": host.zone_id, "pod_id": host.pod_id, "cluster_id": host.cluster_id})
+        host=host, type=kind, defaults={"total": total, "used": used, "zone_id": host.zone_id,
+                                        "pod_id": host.pod_id, "cluster_id": host.cluster_id})
 
 
 def _store_pool(pool: StoragePool, kind: int, total: int, used: int | None) -> None:

@@ -12,6 +12,7 @@ from accounts.services.validation import require_name
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import Cluster, Hypervisor, ImageStore, StoragePool, Zone
 from infrastructure.services.access import ensure_root_admin, locked
+from infrastructure.services.capacity import refresh_pool_capacity
 from infrastructure.services.hosts import clean_tags
 
 P = StoragePool.Protocol
@@ -114,12 +115,17 @@ def create_storage_pool(caller, zone: Zone, *, name: str, url: str, cluster: Clu
                 _ensure_same_tags_as_other_clusters(zone, cluster, tag_set)
         if zone.storage_pools.filter(name__iexact=name).exists():
             raise InvalidParameter(f"name: zone {zone.name} already has primary storage named {name}", field="name")
-        return StoragePool.objects.create(
+        pool = StoragePool.objects.create(
             name=name, zone=zone, pod=cluster.pod if cluster else None, cluster=cluster, scope=scope,
             protocol=location.protocol, url=url.strip(), server=location.server, path=location.path,
             details=location.details, secret=location.secret, tags=",".join(sorted(tag_set)),
             capacity_bytes=_local_capacity(location.path) if location.protocol == P.SHARED_MOUNT_POINT else 0,
         )
+    # Its size as a host sees it, at once, so instances can be placed on it
+    # before the next capacity recalculation (best effort: the schedule
+    # measures it again).
+    refresh_pool_capacity(pool)
+    return pool
 
 
 def _ensure_same_tags_as_other_clusters(zone: Zone, cluster: Cluster, tag_set: frozenset) -> None:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Account, Domain
+from accounts.services.scope import ancestor_paths
 from accounts.services.validation import clean_network_domain, require_name
 from cloudstack_ui.errors import InvalidParameter, ResourceInUse
 from infrastructure.models import Zone
@@ -25,9 +26,8 @@ def visible_networks(caller):
     if caller.is_root_admin:
         return networks
     domain = caller.account.domain
-    ancestors = [d for d in Domain.objects.all() if domain.path.startswith(d.path)]
     shared = (Q(domain__isnull=True, account__isnull=True) | Q(domain=domain, account__isnull=True)
-              | Q(domain__in=ancestors, account__isnull=True, subdomain_access=True))
+              | Q(domain__path__in=ancestor_paths(domain), account__isnull=True, subdomain_access=True))
     if caller.is_domain_admin:
         return networks.filter(shared | Q(domain__path__startswith=domain.path))
     return networks.filter(shared | Q(account_id=caller.account_id))

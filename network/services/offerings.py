@@ -42,6 +42,12 @@ def offering_services(supported: list[str], providers: list[dict]) -> dict[str, 
     return {service: chosen or [PROVIDERS[service][0]] for service, chosen in by_service.items()}
 
 
+def visible_network_offerings(caller):
+    """Root admins see every offering; others only the enabled ones."""
+    found = NetworkOffering.objects.all()
+    return found if caller.is_root_admin else found.filter(state=NetworkOffering.State.ENABLED)
+
+
 @transaction.atomic
 def create_network_offering(caller, *, name: str, display_text: str, guest_ip_type: str,
                             services: dict[str, list[str]], specify_vlan: bool = False,

@@ -14,6 +14,7 @@ from accounts.services.validation import require_name
 from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
 from infrastructure.hypervisors import SecurityRule, SecurityRuleSet
 from network.models import SecurityGroup, SecurityGroupRule
+from network.signals import security_group_rules_changed
 
 DEFAULT = "default"
 PROTOCOLS = ("tcp", "udp", "icmp", "all")
@@ -29,6 +30,21 @@ def find_group(caller, uuid, field: str = "id") -> SecurityGroup:
     if group is None:
         raise NotFound(f"{field}: no security group has the id {uuid}", field=field)
     return group
+
+
+def find_group_by_name(caller, account: Account, name: str) -> SecurityGroup:
+    group = visible_groups(caller).filter(account=account, name__iexact=name).first()
+    if group is None:
+        raise NotFound(f"name: account {account.name} has no security group named {name}", field="name")
+    return group
+
+
+def listed_groups(caller, *, listall: bool = False):
+    """The caller's account's groups (its default group made on first use),
+    or with listall every group in reach; rules prefetched."""
+    default_group(caller.account)
+    groups = visible_groups(caller).prefetch_related("rules__source_group__account")
+    return groups if listall else groups.filter(account=caller.account)
 
 
 def default_group(account: Account) -> SecurityGroup:
@@ -56,10 +72,14 @@ def create_security_group(caller, account: Account, *, name: str, description: s
 
 @transaction.atomic
 def delete_security_group(caller, group: SecurityGroup) -> None:
-    """Refused for the default group and for a group other groups' rules name."""
+    """Refused for the default group, for a group instances are in, and for
+    a group other groups' rules name."""
     group = find_group(caller, group.uuid)
     if group.name == DEFAULT:
         raise InvalidParameter("id: the default security group cannot be deleted", field="id")
+    member = group.instances.exclude(state="Expunging").first()
+    if member is not None:
+        raise ResourceInUse(f"id: security group {group.name} is in use by instance {member.name}", field="id")
     users = SecurityGroupRule.objects.filter(source_group=group).exclude(group=group).select_related("group").first()
     if users is not None:
         raise ResourceInUse(f"id: security group {group.name} is named by a rule of group {users.group.name}",
@@ -129,6 +149,7 @@ def authorize(caller, group: SecurityGroup, direction: str, *, protocol: str, st
             raise NetworkRuleConflict(f"cidrlist: group {group.name} already has this {direction} rule",
                                       field="cidrlist")
         created.append(SecurityGroupRule.objects.create(group=group, **fields, **source))
+    security_group_rules_changed.send(sender=SecurityGroup, groups=[group])
     return created
 
 
@@ -143,6 +164,7 @@ def find_rule(caller, uuid, direction: str) -> SecurityGroupRule:
 def revoke(caller, rule: SecurityGroupRule) -> None:
     rule = find_rule(caller, rule.uuid, rule.direction)
     rule.delete()
+    security_group_rules_changed.send(sender=SecurityGroup, groups=[rule.group])
 
 
 def rule_set(name: str, mac: str, groups, member_addresses=None) -> SecurityRuleSet:

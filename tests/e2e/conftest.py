@@ -28,13 +28,17 @@ def fresh_install(transactional_db):
     from importlib import import_module
 
     from django.apps import apps
+    from django.contrib.auth.hashers import make_password
 
-    from accounts.models import Domain
+    from accounts.models import Domain, User
 
     if not Domain.objects.exists():
         import_module("accounts.migrations.0002_initial_data").create_initial_data(apps, None)
         import_module("network.migrations.0004_default_network_offerings").create_offerings(apps, None)
         import_module("compute.migrations.0002_default_offerings").create_offerings(apps, None)
+        # Hashed as the product hashes it: a server started as a subprocess
+        # does not have the tests' fast hasher.
+        User.objects.filter(username="admin").update(password=make_password("password", hasher="pbkdf2_sha256"))
 
 
 @pytest.fixture(scope="module")

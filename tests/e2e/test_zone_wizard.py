@@ -99,7 +99,9 @@ def test_basic_zone_with_a_failed_launch_fixed(admin_page, live_server):
     expect(page.locator("#launch-items li[data-status=running]")).to_contain_text("Host")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "zone-launch-in-progress.png"), full_page=True)
-    expect(page.locator("#launch-done")).to_be_visible()
+    # The slow host takes 3 s per operation: adding it, then measuring the
+    # primary storage pool through it.
+    expect(page.locator("#launch-done")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="Enable zone").click()
     page.locator("#action-modal").get_by_role("button", name="Enable").click()
     expect(page.get_by_text("Enable zone: basic-zone, done.")).to_be_visible()

@@ -285,9 +285,10 @@ class FakeXapi:
                         physical_utilisation="0", VDIs=[], shared=shared, device_config=device_config)
 
     def VDI_create(self, record: dict) -> str:
+        """`data` stands for the VDI's blocks: clones, snapshots and copies carry it over."""
         sr = self.record("SR", record["SR"])
         ref = self.add("VDI", **record, VBDs=[], physical_utilisation="0", is_a_snapshot=False,
-                       snapshot_of="OpaqueRef:NULL")
+                       snapshot_of="OpaqueRef:NULL", data=str(uuid.uuid4()))
         sr["VDIs"].append(ref)
         return ref
 
@@ -305,8 +306,29 @@ class FakeXapi:
     def VDI_snapshot(self, ref, driver_params):
         return self._copy_vdi(ref, is_a_snapshot=True, snapshot_of=ref)
 
+    def VDI_copy(self, ref, sr, base_vdi="OpaqueRef:NULL", into_vdi="OpaqueRef:NULL"):
+        """A fresh VDI in `sr`, or (into_vdi) the source's blocks written over an existing, unplugged VDI."""
+        source = self.record("VDI", ref)
+        target_sr = self.record("SR", sr)
+        if into_vdi == "OpaqueRef:NULL":
+            copy = {k: v for k, v in source.items() if k not in ("uuid", "VBDs", "SR", "is_a_snapshot", "snapshot_of")}
+            new = self.add("VDI", **copy, SR=sr, VBDs=[], is_a_snapshot=False, snapshot_of="OpaqueRef:NULL")
+            target_sr["VDIs"].append(new)
+            return new
+        target = self.record("VDI", into_vdi)
+        if target["SR"] != sr:
+            raise XapiFailure("VDI_NOT_IN_SR", into_vdi, sr)
+        if any(self.record("VBD", vbd)["currently_attached"] for vbd in target["VBDs"]):
+            raise XapiFailure("VDI_IN_USE", into_vdi, "copy")
+        if int(target["virtual_size"]) < int(source["virtual_size"]):
+            raise XapiFailure("VDI_TOO_SMALL", into_vdi, source["virtual_size"])
+        target["data"] = source.get("data")
+        return into_vdi
+
     def VDI_resize(self, ref, size):
         vdi = self.record("VDI", ref)
+        if any(self.record("VBD", vbd)["currently_attached"] for vbd in vdi["VBDs"]):
+            raise XapiFailure("VDI_IN_USE", ref, "resize")
         if int(size) < int(vdi["virtual_size"]):
             raise XapiFailure("VDI_TOO_SMALL", ref, size)
         vdi["virtual_size"] = str(size)

@@ -3,7 +3,10 @@ a pool, a root volume backed by it and a blank data volume, an instance
 defined, started, given a data disk while it runs, snapshotted while it runs,
 rebooted, stopped gracefully and forcibly, destroyed, and everything deleted
 again. `disk_paths(name)` reads the instance's disks back from the
-hypervisor itself, so each step is checked where it took effect."""
+hypervisor itself, so each step is checked where it took effect.
+
+A second suite grows, snapshots, copies and reverts a volume, offline and
+as the disk of a running instance."""
 import uuid
 
 import pytest
@@ -13,6 +16,7 @@ from infrastructure.hypervisors import (
     HypervisorOperationFailed,
     InstanceSpec,
     PowerState,
+    UnsupportedOperation,
     VolumeRef,
 )
 
@@ -83,3 +87,51 @@ def run_operation_suite(driver, host, pool, template_file, *, disk_paths, name=N
         driver.delete_volume(host, refs[kind])  # gone already: no error
     with pytest.raises(HypervisorOperationFailed, match="is not in storage pool"):
         driver.create_volume(host, refs["root"], MiB, template=refs["template"])
+
+
+def run_volume_suite(driver, host, pool, *, name=None, mark=None, marked=None):
+    """Resize (never shrink), snapshot, copy and revert a volume, then grow
+    it online as the disk of a running instance, where a revert is refused
+    until the instance stops. Where the test can reach a volume's content,
+    `mark(ref, byte)` fills its first blocks with `byte` and
+    `marked(ref, byte)` says whether they hold it."""
+    name = name or f"i-2-{uuid.uuid4().int % 10000}-VM"
+    refs = {kind: VolumeRef(pool, f"{name}-{kind}") for kind in ("vol", "snap", "copy")}
+    driver.prepare_storage_pool(host, pool)
+    driver.create_volume(host, refs["vol"], 32 * MiB)
+    try:
+        assert driver.resize_volume(host, refs["vol"], 48 * MiB).size == 48 * MiB
+        with pytest.raises(UnsupportedOperation, match="only grow"):
+            driver.resize_volume(host, refs["vol"], 16 * MiB)
+        if mark:
+            mark(refs["vol"], 0xA1)
+        assert driver.snapshot_volume(host, refs["vol"], refs["snap"]).size == 48 * MiB
+        if mark:
+            mark(refs["vol"], 0xB2)
+        driver.resize_volume(host, refs["vol"], 64 * MiB)
+
+        copy = driver.copy_volume(host, refs["snap"], refs["copy"])
+        assert copy.size == 48 * MiB and not copy.backing, "a full copy of its own"
+        assert driver.revert_volume(host, refs["vol"], refs["snap"]).size == 48 * MiB, "the snapshot's size"
+        if marked:
+            assert marked(refs["vol"], 0xA1) and marked(refs["copy"], 0xA1) and not marked(refs["vol"], 0xB2)
+
+        spec = InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=500, memory=128 * MiB,
+                            vnc_password="vncSec-1", disks=(DiskSpec(refs["vol"], 0),), acceleration="qemu")
+        driver.define_instance(host, spec)
+        try:
+            driver.start_instance(host, name)
+            assert driver.resize_volume(host, refs["vol"], 80 * MiB, instance=name).size == 80 * MiB
+            assert driver.instance_power_state(host, name) == PowerState.ON, "grown while it runs"
+            with pytest.raises(HypervisorOperationFailed, match="in use by running instance"):
+                driver.revert_volume(host, refs["vol"], refs["snap"])
+            driver.stop_instance(host, name, forced=True)
+            assert driver.revert_volume(host, refs["vol"], refs["snap"]).size == 48 * MiB
+        finally:
+            driver.destroy_instance(host, name)
+        driver.delete_volume(host, refs["vol"])
+        assert driver.revert_volume(host, refs["vol"], refs["snap"]).size == 48 * MiB, \
+            "a volume gone from the pool is made again from the snapshot"
+    finally:
+        for ref in refs.values():
+            driver.delete_volume(host, ref)

@@ -23,7 +23,7 @@ from infrastructure.hypervisors import (
 )
 from infrastructure.models import SimulatedInstance, SimulatedMachine, SimulatedRuleSet, SimulatedVolume
 from tests.conftest import subprocess_env
-from tests.infrastructure.driver_suite import run_operation_suite
+from tests.infrastructure.driver_suite import run_operation_suite, run_volume_suite
 
 HOST = HostAccess("simulator://sim-a")
 POOL = PoolSpec(uuid=str(uuid.uuid4()), protocol="NetworkFilesystem", server="nfs.example", path="/export/primary")
@@ -44,6 +44,25 @@ def template_file(tmp_path):
 def test_the_operation_suite(template_file):
     run_operation_suite(get_driver("Simulator"), HOST, POOL, template_file, disk_paths=simulated_disks)
     assert not SimulatedInstance.objects.exists() and not SimulatedVolume.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_volume_suite():
+    run_volume_suite(get_driver("Simulator"), HOST, POOL)
+    assert not SimulatedInstance.objects.exists() and not SimulatedVolume.objects.exists()
+
+
+@pytest.mark.django_db
+def test_volume_operations_fail_as_told():
+    driver = get_driver("Simulator")
+    SimulatedMachine.objects.create(name="sim-a", failing_operations="resize_volume,copy_volume")
+    driver.create_volume(HOST, VolumeRef(POOL, "vol"), 1024**2)
+    with pytest.raises(HypervisorOperationFailed, match="resize_volume failed"):
+        driver.resize_volume(HOST, VolumeRef(POOL, "vol"), 2 * 1024**2)
+    with pytest.raises(HypervisorOperationFailed, match="copy_volume failed"):
+        driver.copy_volume(HOST, VolumeRef(POOL, "vol"), VolumeRef(POOL, "copy"))
+    assert SimulatedVolume.objects.get(name="vol").size == 1024**2 and not SimulatedVolume.objects.filter(
+        name="copy").exists(), "a failed operation changes nothing"
 
 
 @pytest.mark.django_db

@@ -273,6 +273,67 @@ def test_instances_volumes_snapshots_and_console(vcenter, host, tmp_path):
         driver.remove_security_rules(host, "x")
 
 
+def put_datastore_file(vcenter, name, content: bytes):
+    """Write a file of LocalDS_0 through vCenter's /folder HTTP access."""
+    import urllib.request
+
+    from pyVim.connect import Disconnect, SmartConnect
+
+    server, port = vcenter.split(":")
+    instance = SmartConnect(host=server, port=int(port), user=USER, pwd=PASSWORD, protocol="http")
+    try:
+        request = urllib.request.Request(f"http://{vcenter}/folder/{name}?dcPath=DC0&dsName=LocalDS_0",
+                                         data=content, method="PUT", headers={"Cookie": instance._stub.cookie})
+        urllib.request.urlopen(request, timeout=30).close()
+    finally:
+        Disconnect(instance)
+
+
+def disk_capacities(vcenter, name):
+    from pyVmomi import vim
+
+    with vsphere(vcenter) as content:
+        vm = content.searchIndex.FindByInventoryPath(f"DC0/vm/{name}")
+        return {d.backing.fileName: d.capacityInKB * 1024 for d in vm.config.hardware.device
+                if isinstance(d, vim.vm.device.VirtualDisk)}
+
+
+def test_volumes_grow_copy_and_revert(vcenter, host):
+    """An attached disk grows by reconfiguring its VM (hot-extend while it
+    runs); copies are CopyVirtualDisk, a revert a copy moved over the
+    volume's VMDK. vcsim does not implement ExtendVirtualDisk, the call for
+    a detached disk: its refusal is seen coming back from vCenter."""
+    driver, name, MiB = get_driver("VMware"), f"i-2-{uuid.uuid4().hex[:4]}-VM", 1024**2
+    root, snap, copy = (VolumeRef(POOL, f"{name}-{k}") for k in ("root", "snap", "copy"))
+    driver.create_volume(host, root, 64 * MiB)
+    driver.snapshot_volume(host, root, snap)
+    put_datastore_file(vcenter, f"{name}-root-flat.vmdk", b"written after the snapshot")
+
+    copied = driver.copy_volume(host, snap, copy)
+    assert copied.path == f"[LocalDS_0] {name}-copy.vmdk" and datastore_file(vcenter, f"{name}-copy-flat.vmdk") == b""
+    with pytest.raises(HypervisorOperationFailed, match="does not implement: ExtendVirtualDisk_Task"):
+        driver.resize_volume(host, copy, 128 * MiB)
+
+    driver.define_instance(host, InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=1000,
+                                              memory=256 * MiB, vnc_password="x", disks=(DiskSpec(root, 0),)))
+    try:
+        driver.start_instance(host, name)
+        assert driver.resize_volume(host, root, 128 * MiB, instance=name).size == 128 * MiB
+        assert disk_capacities(vcenter, name) == {f"[LocalDS_0] {name}-root.vmdk": 128 * MiB}
+        assert vm_of(vcenter, name)["power"] == "poweredOn", "grown while it runs"
+        with pytest.raises(UnsupportedOperation, match="only grow"):
+            driver.resize_volume(host, root, 96 * MiB, instance=name)
+        driver.stop_instance(host, name, forced=True)
+        driver.revert_volume(host, root, snap)
+        assert datastore_file(vcenter, f"{name}-root-flat.vmdk") == b"", "the snapshot's content is back"
+        assert datastore_file(vcenter, f"{name}-root-reverting.vmdk") is None, "nothing staged is left"
+        assert vm_of(vcenter, name)["disks"] == [f"[LocalDS_0] {name}-root.vmdk"], "the VM keeps its disk"
+    finally:
+        driver.destroy_instance(host, name)
+    for ref in (root, snap, copy):
+        driver.delete_volume(host, ref)
+
+
 def suspend(vcenter, name):
     from pyVim.task import WaitForTask
 

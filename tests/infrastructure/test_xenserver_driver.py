@@ -129,6 +129,51 @@ def test_instances_volumes_snapshots_and_console(xapi, host):
     assert not records.get("VBD") and not records.get("VIF")
 
 
+def test_volumes_grow_copy_and_revert(xapi, host):
+    """VDI.resize only while no running VM has the disk plugged; VDI.copy
+    into a fresh VDI, and into the volume's own VDI for a revert (the fake's
+    `data` stands for the blocks)."""
+    driver, name, GiB = get_driver("XenServer"), "i-2-9-VM", 1024**3
+    records = xapi.xapi.records
+
+    def vdi(label):
+        return next(r for r in records["VDI"].values() if r["name_label"] == label)
+
+    vol, snap, copy = VolumeRef(NFS, "vol"), VolumeRef(NFS, "snap"), VolumeRef(NFS, "copy")
+    driver.prepare_storage_pool(host, NFS)
+    driver.create_volume(host, vol, GiB)
+    assert driver.resize_volume(host, vol, 2 * GiB).size == 2 * GiB
+    with pytest.raises(UnsupportedOperation, match="only grow"):
+        driver.resize_volume(host, vol, GiB)
+    driver.snapshot_volume(host, vol, snap)
+    taken, original = vdi("vol")["data"], vdi("vol")["uuid"]
+    vdi("vol")["data"] = "written after the snapshot"
+
+    copied = driver.copy_volume(host, snap, copy)
+    assert copied.size == 2 * GiB and vdi("copy")["data"] == taken and vdi("copy")["is_a_snapshot"] is False
+    reverted = driver.revert_volume(host, vol, snap)
+    assert vdi("vol")["data"] == taken and reverted.path == original, "the snapshot's blocks, in the same VDI"
+
+    driver.define_instance(host, InstanceSpec(name=name, uuid=str(uuid.uuid4()), vcpus=1, cpu_speed=1000,
+                                              memory=512 * 1024**2, vnc_password="x", disks=(DiskSpec(vol, 0),)))
+    driver.start_instance(host, name)
+    with pytest.raises(UnsupportedOperation, match="only while it is detached or its instance is stopped"):
+        driver.resize_volume(host, vol, 3 * GiB, instance=name)
+    with pytest.raises(HypervisorOperationFailed, match="in use by a running instance"):
+        driver.revert_volume(host, vol, snap)
+    driver.stop_instance(host, name, forced=True)
+    assert driver.resize_volume(host, vol, 3 * GiB, instance=name).size == 3 * GiB
+    driver.revert_volume(host, vol, snap)
+    driver.destroy_instance(host, name)
+
+    driver.delete_volume(host, vol)
+    assert driver.revert_volume(host, vol, snap).size == 2 * GiB and vdi("vol")["data"] == taken, \
+        "a volume gone from the SR is copied afresh"
+    for ref in (vol, snap, copy):
+        driver.delete_volume(host, ref)
+    assert list(records["VDI"]) == [xapi.xapi.tools_iso]
+
+
 def test_what_the_driver_does_not_offer(host, tmp_path):
     driver = get_driver("XenServer")
     with pytest.raises(UnsupportedOperation, match="import_raw_vdi"):

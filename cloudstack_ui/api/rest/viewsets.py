@@ -26,13 +26,16 @@ class CommandViewSet(viewsets.ViewSet):
     `serializer_class` (the resource's serializer)."""
 
     commands: dict[str, str] = {}
+    # Parameters the list command gets unless the request gives them.
+    list_params: dict[str, str] = {}
     serializer_class = None
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
     schema = CommandAutoSchema()
 
     def list(self, request):
-        command, parsed = prepare(request.user, self.commands["list"], request.query_params.dict())
+        command, parsed = prepare(request.user, self.commands["list"],
+                                  {**self.list_params, **request.query_params.dict()})
         page, pagesize = parsed.pop("page", None), parsed.pop("pagesize", None)
         items, count = page_of(command.execute(request.user, **parsed), page=page, pagesize=pagesize,
                                cap=get_value(DEFAULT_PAGE_SIZE))
@@ -52,7 +55,8 @@ class CommandViewSet(viewsets.ViewSet):
 
     def get_object(self, id):
         """The resource with this id within the caller's reach (404 otherwise)."""
-        command, parsed = prepare(self.request.user, self.commands["list"], {"id": id, "listall": True})
+        command, parsed = prepare(self.request.user, self.commands["list"],
+                                  {**self.list_params, "id": id, "listall": True})
         parsed.pop("page", None)
         parsed.pop("pagesize", None)
         found = command.execute(self.request.user, **parsed)
@@ -74,7 +78,11 @@ class CommandViewSet(viewsets.ViewSet):
         result = command.execute(self.request.user, **parsed)
         if success_status == status.HTTP_204_NO_CONTENT:
             return Response(status=success_status)
-        if isinstance(result, list) and len(result) == 1:
-            # addHost and addCluster answer lists of one, as CloudStack does.
-            result = result[0]
+        if command.is_list or isinstance(result, list):
+            # addHost and addCluster answer lists of one, as CloudStack does;
+            # registerTemplate one entry per zone.
+            items = list(result)
+            if len(items) != 1:
+                return Response(command.serializer(items, many=True).data, status=success_status)
+            result = items[0]
         return Response(command.render_object(result), status=success_status)

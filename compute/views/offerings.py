@@ -3,8 +3,9 @@ from django.urls import reverse
 
 from cloudstack_ui.ui.actions import Action
 from cloudstack_ui.ui.views import CommandFormView, CommandListView
-from compute import forms, tables
+from compute.forms import offerings as forms
 from compute.services import offerings
+from compute.tables import offerings as tables
 from infrastructure.forms import ConfirmForm, KeywordFilter
 
 ADD_SERVICE = Action("Add service offering", "compute:serviceoffering_add", "createServiceOffering", "plus-lg")

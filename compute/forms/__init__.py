@@ -1,0 +1,1 @@
+"""Forms of the compute pages, one module per resource area."""

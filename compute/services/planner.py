@@ -1,0 +1,419 @@
+"""The deployment planner: which host runs an instance, and which primary
+storage pools hold its volumes not yet placed.
+
+A host qualifies when it is Up and Enabled in an enabled pod and cluster,
+runs the template's hypervisor, has the offering's host tags, is not kept
+for HA instances by `ha.tag` (guide ch.7) unless the instance is HA, has
+the free CPU (MHz) and memory after its cluster's overprovisioning factors,
+and reaches pools with the volumes' storage tags, the offering's storage
+type (local storage: the host cluster's Filesystem pools; `use.local.storage`
+puts data disks there too) and free space after the zone's storage factor.
+Among those, the host with the most free memory wins (the instance's
+previous host first when it still qualifies).
+
+Capacity is held by an instance while its `host` is set. `allocate_host`
+claims it under the host's row lock (and each pool's), re-reading the use
+after taking the lock, so concurrent deploys never over-commit a host or a
+pool. When nothing qualifies, InsufficientCapacity says per cluster and
+host why each was left out; `explain_placement` answers the same reasons
+as a dry run."""
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Sum
+
+from cloudstack_ui.config.keys import get_value, get_values
+from cloudstack_ui.errors import InsufficientCapacity, InvalidParameter
+from compute.models import DiskOffering, ServiceOffering, Template, VirtualMachine, Volume
+from infrastructure.models import Capacity, Cluster, Host, StoragePool, Zone
+from infrastructure.services.capacity import record_host_use
+from infrastructure.settings_keys import (
+    CPU_OVERPROVISIONING,
+    HA_TAG,
+    MEM_OVERPROVISIONING,
+    STORAGE_OVERPROVISIONING,
+    USE_LOCAL_STORAGE,
+)
+
+SHORTLIST = 50  # hosts the database offers first, most free memory first
+MB = 1024 ** 2
+GB = 1024 ** 3
+ENABLED = "Enabled"
+LOCAL = StoragePool.Protocol.FILESYSTEM
+
+
+@dataclass(frozen=True)
+class VolumeNeed:
+    """A volume the placement must find a pool for."""
+
+    key: object  # the Volume's pk, or a label in a dry run
+    size: int
+    tags: frozenset[str]
+    local: bool
+
+
+@dataclass
+class Placement:
+    host: Host
+    pools: dict = field(default_factory=dict)  # VolumeNeed.key -> StoragePool
+    explanation: list[str] = field(default_factory=list)
+
+    @property
+    def root_pool(self) -> StoragePool | None:
+        return next(iter(self.pools.values()), None)
+
+
+@dataclass
+class _Candidate:
+    host_id: int
+    cluster_name: str
+    free_cpu: float
+    free_memory: float
+    pools: dict
+
+    def load_host(self) -> Host:
+        return Host.objects.select_related("cluster", "pod").get(pk=self.host_id)
+
+
+@dataclass(frozen=True)
+class _HostRow:
+    """The fields of a host the evaluation reads, without a model instance
+    (10,000 of those cost more than the decision)."""
+
+    pk: int
+    name: str
+    cluster_id: int
+    cluster_name: str
+    cluster_state: str
+    pod_name: str
+    pod_state: str
+    state: str
+    resource_state: str
+    hypervisor: str
+    tags: str
+    cpu_number: int
+    cpu_speed: int
+    memory: int
+
+
+HOST_FIELDS = ("pk", "name", "cluster_id", "cluster__name", "cluster__allocation_state",
+               "pod__name", "pod__allocation_state", "state", "resource_state", "hypervisor", "tags", "cpu_number",
+               "cpu_speed", "memory")
+
+
+def _tags(text: str) -> frozenset[str]:
+    return frozenset(t.strip() for t in (text or "").split(",") if t.strip())
+
+
+def _host_use(host_ids=None, *, zone=None, exclude_vm=None) -> dict[int, tuple[int, int]]:
+    """{host id: (CPU MHz, memory MB)} held by instances (of some hosts, or
+    of a zone's), in one query."""
+    held = VirtualMachine.objects.filter(host__isnull=False)
+    if host_ids is not None:
+        held = held.filter(host_id__in=host_ids)
+    if zone is not None:
+        held = held.filter(host__zone=zone)
+    if exclude_vm is not None:
+        held = held.exclude(pk=exclude_vm.pk)
+    rows = held.values("host_id").annotate(
+        cpu=Sum(F("service_offering__cpu_number") * F("service_offering__cpu_speed")),
+        memory=Sum("service_offering__memory"))
+    return {r["host_id"]: (r["cpu"] or 0, r["memory"] or 0) for r in rows}
+
+
+def host_use(host_ids=None) -> dict[int, tuple[int, int]]:
+    """What instances hold per host, for capacity recalculation."""
+    return _host_use(host_ids)
+
+
+def _pool_use(pool_ids) -> dict[int, int]:
+    """{pool id: bytes allocated to volumes}, in one query."""
+    rows = (Volume.objects.filter(storage_pool_id__in=pool_ids, removed__isnull=True)
+            .values("storage_pool_id").annotate(total=Sum("size")))
+    return {r["storage_pool_id"]: r["total"] or 0 for r in rows}
+
+
+def _needs(vm: VirtualMachine) -> tuple[list[VolumeNeed], list[StoragePool]]:
+    """The instance's volumes still to place, and the pools its placed ones are on."""
+    local_data = get_value(USE_LOCAL_STORAGE, vm.zone.uuid)
+    needs, placed = [], []
+    for volume in vm.volumes.filter(removed__isnull=True).select_related("disk_offering", "storage_pool"):
+        if volume.storage_pool_id:
+            placed.append(volume.storage_pool)
+            continue
+        root = volume.volume_type == Volume.Type.ROOT
+        offering_tags = vm.service_offering.storage_tags if root else (
+            volume.disk_offering.tags if volume.disk_offering else "")
+        local = (vm.service_offering.storage_type == "local" if root
+                 else bool(volume.disk_offering and volume.disk_offering.storage_type == "local") or local_data)
+        needs.append(VolumeNeed(volume.pk, volume.size, _tags(offering_tags), local))
+    return needs, placed
+
+
+class _Evaluation:
+    """One pass over a zone's hosts and pools for one request."""
+
+    def __init__(self, zone: Zone, *, cpu: int, memory: int, host_tags: frozenset, ha: bool, hypervisor: str,
+                 needs: list[VolumeNeed], placed: list[StoragePool], exclude_vm=None):
+        self.zone, self.cpu, self.memory, self.needs = zone, cpu, memory, needs
+        self.host_tags, self.ha, self.hypervisor, self.placed = host_tags, ha, hypervisor, placed
+        self.exclude_vm = exclude_vm
+        self.ha_tag = (get_value(HA_TAG) or "").strip()
+        self.reasons: dict[str, list[str]] = defaultdict(list)
+
+    def hosts(self, only: Host | None = None, shortlist: int = 0, prefer: Host | None = None) -> list[_HostRow]:
+        """The zone's hosts; with `shortlist`, only that many of those the
+        database already finds usable, most free memory first (and
+        `prefer`), so a decision among thousands reads a few rows."""
+        found = Host.objects.filter(zone=self.zone)
+        if only is not None:
+            found = found.filter(pk=only.pk)
+        if not shortlist:
+            return [_HostRow(*row) for row in found.order_by("id").values_list(*HOST_FIELDS)]
+        # The capacity rows keep what instances hold per host (updated at each
+        # claim and release, and recalculated on schedule), so the likeliest
+        # hosts come from one join; a host without rows yet is found by the
+        # full look that follows an empty shortlist.
+        ranked = Capacity.objects.filter(
+            type=Capacity.Type.MEMORY, host__zone=self.zone, host__state=Host.State.UP,
+            host__resource_state=Host.ResourceState.ENABLED, host__cluster__allocation_state=ENABLED,
+            host__pod__allocation_state=ENABLED)
+        if only is not None:
+            ranked = ranked.filter(host=only)
+        if self.hypervisor:
+            ranked = ranked.filter(host__hypervisor=self.hypervisor)
+        ranked = ranked.annotate(free=F("total") - F("used")).order_by("-free", "host_id").values_list(
+            "host_id", flat=True)
+        ids = list(ranked[:shortlist])
+        if prefer is not None:
+            ids.append(prefer.pk)
+        return [_HostRow(*row) for row in Host.objects.filter(pk__in=ids).values_list(*HOST_FIELDS)]
+
+    def candidates(self, only: Host | None = None, exclude=(), *, shortlist: int = 0,
+                   prefer: Host | None = None) -> list[_Candidate]:
+        excluded = set(exclude)
+        hosts = [h for h in self.hosts(only, shortlist, prefer) if h.pk not in excluded]
+        use = (_host_use([h.pk for h in hosts], exclude_vm=self.exclude_vm) if shortlist
+               else _host_use(zone=self.zone, exclude_vm=self.exclude_vm))
+        cluster_uuids = dict(Cluster.objects.filter(zone=self.zone).values_list("pk", "uuid"))
+        cpu_by_uuid = get_values(CPU_OVERPROVISIONING, cluster_uuids.values())
+        memory_by_uuid = get_values(MEM_OVERPROVISIONING, cluster_uuids.values())
+        cpu_factor = {pk: cpu_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
+        memory_factor = {pk: memory_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
+        pools = self._pools_by_cluster()
+        pools_of_cluster: dict = {}
+        found = []
+        for host in hosts:
+            reason = self._host_refusal(host)
+            if reason is None:
+                used_cpu, used_memory = use.get(host.pk, (0, 0))
+                free_cpu = host.cpu_number * host.cpu_speed * cpu_factor[host.cluster_id] - used_cpu
+                free_memory = host.memory / MB * memory_factor[host.cluster_id] - used_memory
+                if free_cpu < self.cpu:
+                    reason = f"{int(free_cpu)} MHz free, {self.cpu} needed"
+                elif free_memory < self.memory:
+                    reason = f"{int(free_memory)} MB memory free, {self.memory} needed"
+            if reason is None:
+                if host.cluster_id not in pools_of_cluster:
+                    pools_of_cluster[host.cluster_id] = self._pools_for(host.cluster_id, pools)
+                chosen = pools_of_cluster[host.cluster_id]
+                if isinstance(chosen, str):
+                    reason = chosen
+            if reason is not None:
+                self.reasons[host.cluster_name].append(f"host {host.name}: {reason}")
+                continue
+            found.append(_Candidate(host.pk, host.cluster_name, free_cpu, free_memory, chosen))
+        return found
+
+    def _host_refusal(self, host: _HostRow) -> str | None:
+        if host.state != Host.State.UP:
+            return f"{host.state}"
+        if host.resource_state != Host.ResourceState.ENABLED:
+            return f"{host.resource_state}"
+        if host.cluster_state != ENABLED:
+            return f"cluster {host.cluster_name} is {host.cluster_state}"
+        if host.pod_state != ENABLED:
+            return f"pod {host.pod_name} is {host.pod_state}"
+        if self.hypervisor and host.hypervisor != self.hypervisor:
+            return f"{host.hypervisor}, the template needs {self.hypervisor}"
+        tags = _tags(host.tags)
+        if not self.host_tags <= tags:
+            return f"lacks host tags {', '.join(sorted(self.host_tags - tags))}"
+        if self.ha_tag and self.ha_tag in tags and not self.ha:
+            return f"kept for HA instances (ha.tag {self.ha_tag})"
+        return None
+
+    def _pools_by_cluster(self) -> dict:
+        pools = list(StoragePool.objects.filter(zone=self.zone, state=StoragePool.State.UP).order_by("id"))
+        self.pool_factor = get_value(STORAGE_OVERPROVISIONING, self.zone.uuid)
+        self.pool_free = {}
+        allocated = _pool_use([p.pk for p in pools])
+        by_cluster = defaultdict(list)
+        for pool in pools:
+            self.pool_free[pool.pk] = pool.capacity_bytes * self.pool_factor - allocated.get(pool.pk, 0)
+            by_cluster[pool.cluster_id].append(pool)
+        return by_cluster
+
+    def _pools_for(self, cluster_id: int, by_cluster: dict):
+        """{need key: pool} for a host of the cluster, or the reason none fits."""
+        for pool in self.placed:
+            if pool.cluster_id not in (None, cluster_id):
+                return f"cannot reach primary storage {pool.name} of the instance's volumes"
+        reachable = by_cluster.get(cluster_id, []) + by_cluster.get(None, [])
+        taken: dict[int, int] = defaultdict(int)
+        chosen = {}
+        for need in self.needs:
+            fitting = [p for p in reachable if (p.protocol == LOCAL) == need.local and need.tags <= p.tag_set]
+            if not fitting:
+                kind = "local" if need.local else "shared"
+                tags = f" with tags {', '.join(sorted(need.tags))}" if need.tags else ""
+                return f"no {kind} primary storage{tags}"
+            roomy = [p for p in fitting if self.pool_free[p.pk] - taken[p.pk] >= need.size]
+            if not roomy:
+                best = max(fitting, key=lambda p: self.pool_free[p.pk] - taken[p.pk])
+                return (f"primary storage {best.name} has {max(0, int(self.pool_free[best.pk] - taken[best.pk]) // GB)}"
+                        f" GB free, {need.size // GB or 1} GB needed")
+            pool = max(roomy, key=lambda p: self.pool_free[p.pk] - taken[p.pk])
+            taken[pool.pk] += need.size
+            chosen[need.key] = pool
+        return chosen
+
+    def refusal(self, name: str) -> InsufficientCapacity:
+        detail = "; ".join(f"cluster {cluster}: " + ", ".join(lines) for cluster, lines in self.reasons.items())
+        what = f"{name} ({self.cpu} MHz, {self.memory} MB)"
+        return InsufficientCapacity(f"no host can run {what} in zone {self.zone.name}: "
+                                    + (detail or "the zone has no hosts"))
+
+    def explanation(self) -> list[str]:
+        return [f"cluster {cluster}: {line}" for cluster, lines in self.reasons.items() for line in lines]
+
+
+def _ordered(candidates: list[_Candidate], prefer: Host | None, limit: int = 20) -> list[_Candidate]:
+    """The best `limit` candidates, most free memory first (`prefer` first
+    of all); more are never tried, as each failed claim means a race lost."""
+    best = heapq.nsmallest(limit, candidates, key=lambda c: (-c.free_memory, c.host_id))
+    preferred = [c for c in candidates if prefer is not None and c.host_id == prefer.pk]
+    return preferred + [c for c in best if c not in preferred]
+
+
+def _evaluation_for(vm: VirtualMachine) -> _Evaluation:
+    offering = vm.service_offering
+    template = vm.iso or vm.template
+    needs, placed = _needs(vm)
+    return _Evaluation(vm.zone, cpu=offering.cpu_number * offering.cpu_speed, memory=offering.memory,
+                       host_tags=_tags(offering.host_tags), ha=vm.ha_enabled, hypervisor=template.hypervisor,
+                       needs=needs, placed=placed, exclude_vm=vm)
+
+
+def allocate_host(vm: VirtualMachine, *, host: Host | None = None, prefer: Host | None = None,
+                  exclude_hosts=()) -> Placement:
+    """Choose and claim a host for `vm` (only `host` when given; `prefer`
+    first when it qualifies) and pools for its unplaced volumes; sets
+    vm.host and each volume's storage_pool. InsufficientCapacity with the
+    reasons when nothing qualifies."""
+    evaluation = _evaluation_for(vm)
+    candidates = evaluation.candidates(host, exclude_hosts, shortlist=SHORTLIST, prefer=prefer)
+    if not candidates:
+        # None of the likeliest hosts fits: look at every host, which also
+        # gathers the reasons for the refusal.
+        evaluation = _evaluation_for(vm)
+        candidates = evaluation.candidates(host, exclude_hosts)
+    for candidate in _ordered(candidates, prefer):
+        if _claim(vm, candidate, evaluation):
+            vm.refresh_from_db()
+            return Placement(candidate.load_host(), candidate.pools, evaluation.explanation())
+        evaluation.reasons[candidate.cluster_name].append(
+            f"host {candidate.load_host().name}: taken by a concurrent deploy")
+    raise evaluation.refusal(f"instance {vm.name}")
+
+
+def _claim(vm: VirtualMachine, candidate: _Candidate, evaluation: _Evaluation) -> bool:
+    """Under the host's and pools' row locks, re-check the room left and
+    take it; False when a concurrent claim took it first."""
+    with transaction.atomic():
+        host = Host.objects.select_for_update().select_related("cluster").get(pk=candidate.host_id)
+        used_cpu, used_memory = _host_use([host.pk], exclude_vm=vm).get(host.pk, (0, 0))
+        cpu_total = host.cpu_number * host.cpu_speed * get_value(CPU_OVERPROVISIONING, host.cluster.uuid)
+        memory_total = host.memory / MB * get_value(MEM_OVERPROVISIONING, host.cluster.uuid)
+        if used_cpu + evaluation.cpu > cpu_total or used_memory + evaluation.memory > memory_total:
+            return False
+        pools = {p.pk: p for p in StoragePool.objects.select_for_update().filter(
+            pk__in=[p.pk for p in candidate.pools.values()]).order_by("pk")}
+        allocated = _pool_use(list(pools))
+        wanted: dict[int, int] = defaultdict(int)
+        for key, pool in candidate.pools.items():
+            wanted[pool.pk] += next(n.size for n in evaluation.needs if n.key == key)
+        for pool_id, size in wanted.items():
+            pool = pools[pool_id]
+            if allocated.get(pool_id, 0) + size > pool.capacity_bytes * evaluation.pool_factor:
+                return False
+        VirtualMachine.objects.filter(pk=vm.pk).update(host=host)
+        for key, pool in candidate.pools.items():
+            Volume.objects.filter(pk=key).update(storage_pool=pool)
+    record_host_use(host.pk)
+    return True
+
+
+def claim_host(vm: VirtualMachine, host: Host) -> None:
+    """Hold `host`'s capacity for `vm` (a migration's destination, or where
+    the instance was found running); InsufficientCapacity when it lacks room."""
+    with transaction.atomic():
+        locked = Host.objects.select_for_update().select_related("cluster").get(pk=host.pk)
+        offering = vm.service_offering
+        used_cpu, used_memory = _host_use([locked.pk], exclude_vm=vm).get(locked.pk, (0, 0))
+        free_cpu = locked.cpu_number * locked.cpu_speed * get_value(CPU_OVERPROVISIONING, locked.cluster.uuid) - used_cpu
+        free_memory = locked.memory / MB * get_value(MEM_OVERPROVISIONING, locked.cluster.uuid) - used_memory
+        needed_cpu = offering.cpu_number * offering.cpu_speed
+        if free_cpu < needed_cpu or free_memory < offering.memory:
+            raise InsufficientCapacity(
+                f"hostid: host {locked.name} has {int(free_cpu)} MHz and {int(free_memory)} MB free; instance "
+                f"{vm.name} needs {needed_cpu} MHz and {offering.memory} MB", field="hostid")
+        VirtualMachine.objects.filter(pk=vm.pk).update(host=locked)
+    record_host_use(locked.pk)
+    vm.refresh_from_db()
+
+
+def release_host(vm: VirtualMachine) -> None:
+    """The instance stops holding its host's capacity (last_host is kept)."""
+    if vm.host_id is not None:
+        host_id = vm.host_id
+        VirtualMachine.objects.filter(pk=vm.pk).update(host=None, last_host_id=host_id)
+        record_host_use(host_id)
+        vm.refresh_from_db()
+
+
+def explain_placement(zone: Zone, offering: ServiceOffering, template: Template, *,
+                      disk_offering: DiskOffering | None = None, size: int | None = None, host: Host | None = None,
+                      ha: bool | None = None) -> Placement:
+    """A dry run: where an instance of this offering and template would go
+    and why every other host was left out; nothing is claimed.
+    InsufficientCapacity with the reasons when nothing qualifies."""
+    root_size = template.size
+    if template.is_iso:
+        if disk_offering is None:
+            raise InvalidParameter("diskofferingid: an ISO needs a disk offering for the root disk",
+                                   field="diskofferingid")
+        root_size = (size or disk_offering.disk_size) * GB
+    local_data = get_value(USE_LOCAL_STORAGE, zone.uuid)
+    needs = [VolumeNeed("root", root_size, _tags(offering.storage_tags), offering.storage_type == "local")]
+    if disk_offering is not None and not template.is_iso:
+        needs.append(VolumeNeed("data", (size or disk_offering.disk_size) * GB, _tags(disk_offering.tags),
+                                disk_offering.storage_type == "local" or local_data))
+    evaluation = _Evaluation(zone, cpu=offering.cpu_number * offering.cpu_speed, memory=offering.memory,
+                             host_tags=_tags(offering.host_tags), ha=offering.offer_ha if ha is None else ha,
+                             hypervisor=template.hypervisor, needs=needs, placed=[])
+    candidates = _ordered(evaluation.candidates(host), None, limit=10)
+    if not candidates:
+        raise evaluation.refusal(f"an instance of {offering.name}")
+    chosen = candidates[0]
+    host = chosen.load_host()
+    names = dict(Host.objects.filter(pk__in=[c.host_id for c in candidates[1:]]).values_list("pk", "name"))
+    others = [f"cluster {c.cluster_name}: host {names[c.host_id]}: qualifies, {int(c.free_memory)} MB free"
+              for c in candidates[1:]]
+    lines = [f"chosen: host {host.name} of cluster {host.cluster.name} with "
+             f"{int(chosen.free_cpu)} MHz and {int(chosen.free_memory)} MB free (the most free memory)"]
+    lines += [f"{key} volume on primary storage {pool.name}" for key, pool in chosen.pools.items()]
+    return Placement(host, chosen.pools, lines + others + evaluation.explanation())
+

@@ -1,0 +1,10 @@
+"""Global settings of the compute app."""
+from cloudstack_ui.config.keys import ConfigKey, declare
+
+# Volumes and snapshots --------------------------------------------------------------------------
+SNAPSHOT_MAX = {
+    interval: declare(ConfigKey(
+        f"snapshot.max.{interval.lower()}", "Snapshots", "integer", "8",
+        f"The most snapshots a {interval.lower()} snapshot policy may keep (its maxsnaps)", min_value=1))
+    for interval in ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
+}

@@ -1,0 +1,1 @@
+"""List columns of the compute pages, one module per resource area."""

@@ -1,0 +1,141 @@
+"""Guide 6.9 on a real KVM host through the real `cs` client: a Basic zone
+whose host is this machine's libvirtd (QEMU with software emulation), the
+built-in template downloaded into its secondary storage, then deploy →
+Running (the guest boots) → a data volume attached live → a snapshot →
+stop → a template from the root volume → start → destroy and expunge, with libvirt checked at each step."""
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from cs import CloudStack
+
+from accounts.services.users import register_user_keys
+from cloudstack_ui.config.services import update_setting
+from compute.models import Template, TemplateZone, VirtualMachine
+from infrastructure.services import clusters, hosts, pods, storage, zones
+from network.models import NetworkOffering
+from network.services import ip_ranges, networks, physical_networks
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+IMAGES = Path("/var/lib/libvirt/images")
+
+
+@pytest.fixture
+def kvm_zone(libvirtd, root_admin, tmp_path):
+    zone = zones.create_zone(root_admin, name="kvm", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    physical = physical_networks.create_physical_network(root_admin, zone, name="kvm-phys")
+    physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
+    networks.create_network(root_admin, zone, NetworkOffering.objects.get(
+        name="DefaultSharedNetworkOfferingWithSGService"), name="defaultGuestNetwork")
+    pod = pods.create_pod(root_admin, zone, name="kvm-pod", gateway="10.7.0.1", netmask="/24",
+                          start_ip="10.7.0.2", end_ip="10.7.0.20")
+    ip_ranges.create_vlan_ip_range(root_admin, zone, pod=pod, gateway="10.7.0.1", netmask="/24",
+                                   start_ip="10.7.0.100", end_ip="10.7.0.150", for_virtual_network=False)
+    cluster = clusters.add_cluster(root_admin, pod, name="kvm-c1", hypervisor="KVM")
+    update_setting(root_admin, "kvm.guest.acceleration", "qemu", scope="cluster", scope_uuid=cluster.uuid)
+    hosts.add_host(root_admin, cluster, url=libvirtd.URL)
+    pool_dir = IMAGES / f"csui-lifecycle-{uuid.uuid4().hex[:8]}"
+    storage.create_storage_pool(root_admin, zone, name="kvm-ps", url=f"sharedmountpoint://{pool_dir}",
+                                cluster=cluster)
+    secondary = tmp_path / "secondary"
+    secondary.mkdir()
+    storage.add_image_store(root_admin, zone, url=f"file://{secondary}")
+    zones.update_zone(root_admin, zone, allocation_state="Enabled")
+    yield zone
+    _remove_pool(libvirtd.URL, pool_dir)
+
+
+def _remove_pool(url: str, pool_dir: Path) -> None:
+    import libvirt
+
+    connection = libvirt.open(url)
+    try:
+        for name in connection.listAllStoragePools():
+            if name.XMLDesc(0).find(str(pool_dir)) >= 0:
+                for volume in name.listAllVolumes():
+                    volume.delete(0)
+                if name.isActive():
+                    name.destroy()
+                name.undefine()
+    finally:
+        connection.close()
+
+
+def _domain_state(url: str, name: str) -> int | None:
+    import libvirt
+
+    connection = libvirt.open(url)
+    try:
+        return connection.lookupByName(name).state()[0]
+    except libvirt.libvirtError:
+        return None
+    finally:
+        connection.close()
+
+
+def test_the_guide_journey_on_a_real_kvm_host_with_cs(live_server, libvirtd, kvm_zone, root_admin):
+    import libvirt
+
+    template = Template.objects.get(template_type="BUILTIN", hypervisor="KVM")
+    ready = TemplateZone.objects.get(template=template, zone=kvm_zone)
+    assert ready.is_ready, f"the built-in template is downloaded into the new zone: {ready.status} {ready.error}"
+    key, secret = register_user_keys(root_admin, root_admin)
+    api = CloudStack(endpoint=f"{live_server.url}/client/api", key=key, secret=secret, poll_interval=0.5,
+                     job_timeout=300)
+    offering = next(o for o in api.listServiceOfferings()["serviceoffering"] if o["name"] == "Small Instance")
+    listed = api.listTemplates(templatefilter="featured", zoneid=str(kvm_zone.uuid))["template"]
+    assert any(t["id"] == str(template.uuid) and t["isready"] for t in listed)
+
+    deployed = api.deployVirtualMachine(zoneid=str(kvm_zone.uuid), serviceofferingid=offering["id"],
+                                        templateid=str(template.uuid), name="guide-vm", fetch_result=True)
+    vm = deployed["virtualmachine"]
+    assert vm["state"] == "Running" and vm["nic"][0]["ipaddress"] == "10.7.0.100"
+    internal = VirtualMachine.objects.get(uuid=vm["id"]).internal_name
+    assert _domain_state(libvirtd.URL, internal) == libvirt.VIR_DOMAIN_RUNNING
+
+    disk = next(d for d in api.listDiskOfferings()["diskoffering"] if d["name"] == "Small")
+    volume = api.createVolume(name="data1", zoneid=str(kvm_zone.uuid), diskofferingid=disk["id"],
+                              fetch_result=True)["volume"]
+    attached = api.attachVolume(id=volume["id"], virtualmachineid=vm["id"], fetch_result=True)["volume"]
+    assert attached["virtualmachineid"] == vm["id"] and attached["deviceid"] == 1
+    connection = libvirt.open(libvirtd.URL)
+    try:
+        xml = connection.lookupByName(internal).XMLDesc(0)
+    finally:
+        connection.close()
+    assert xml.count("<disk ") >= 2, "the data disk is attached to the running domain"
+
+    root = next(v for v in api.listVolumes(virtualmachineid=vm["id"])["volume"] if v["type"] == "ROOT")
+    snapshot = api.createSnapshot(volumeid=root["id"], fetch_result=True)["snapshot"]
+    assert snapshot["state"] == "BackedUp"
+
+    api.stopVirtualMachine(id=vm["id"], forced=True, fetch_result=True)
+    assert _domain_state(libvirtd.URL, internal) in (libvirt.VIR_DOMAIN_SHUTOFF, None)
+    # A template from the stopped root volume (a qcow2 backed by the
+    # template's copy): the file on secondary storage stands on its own.
+    made = api.createTemplate(name="golden", displaytext="golden", volumeid=root["id"], ostypeid=vm["guestosid"],
+                              fetch_result=True)["template"]
+    assert made["status"] == "Download Complete" and made["hypervisor"] == "KVM"
+    image = TemplateZone.objects.get(template__uuid=made["id"]).install_path
+    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", image], capture_output=True, text=True,
+                                     check=True).stdout)
+    assert info["format"] == "qcow2" and "backing-filename" not in info and info["virtual-size"] == root["size"]
+    api.deleteTemplate(id=made["id"], fetch_result=True)
+    assert not Path(image).exists()
+    started = api.startVirtualMachine(id=vm["id"], fetch_result=True)["virtualmachine"]
+    assert started["state"] == "Running"
+    deadline = time.monotonic() + 30
+    while _domain_state(libvirtd.URL, internal) != libvirt.VIR_DOMAIN_RUNNING and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _domain_state(libvirtd.URL, internal) == libvirt.VIR_DOMAIN_RUNNING
+
+    api.detachVolume(id=volume["id"], fetch_result=True)
+    api.deleteSnapshot(id=snapshot["id"], fetch_result=True)
+    api.destroyVirtualMachine(id=vm["id"], expunge=True, fetch_result=True)
+    assert _domain_state(libvirtd.URL, internal) is None
+    assert not VirtualMachine.objects.filter(uuid=vm["id"]).exists()
+    api.deleteVolume(id=volume["id"])
