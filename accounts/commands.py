@@ -7,6 +7,8 @@ from django.urls import reverse
 from accounts.api.serializers import (
     AccountSerializer,
     DomainSerializer,
+    ResourceCountSerializer,
+    ResourceLimitSerializer,
     RoleSerializer,
     SSHKeyPairSerializer,
     UserKeysSerializer,
@@ -17,6 +19,7 @@ from accounts.services import accounts as account_services
 from accounts.services import auth as auth_services
 from accounts.services import domains as domain_services
 from accounts.services import keypairs as keypair_services
+from accounts.services import limits as limit_services
 from accounts.services import users as user_services
 from accounts.services.scope import (
     get_account,
@@ -709,3 +712,83 @@ class DeleteSSHKeyPair(Command):
     def execute(self, caller, **p):
         keypair_services.delete_ssh_keypair(caller, name=p["name"], account=_optional_account(caller, p))
         return SUCCESS
+
+
+# Resource limits ----------------------------------------------------------------------------------
+
+LIMIT_PARAMS = (
+    Param("account", description="the account (with domainid); default the caller's"),
+    Param("domainid", "uuid", description="the account's domain"),
+)
+
+
+def _limited_account(caller, p):
+    return _optional_account(caller, p) or caller.account
+
+
+def _resource_type(p) -> int | None:
+    """resourcetype (a number) or resourcetypename (user_vm, cpu...), as CloudStack takes either."""
+    names = {label: value for value, label in limit_services.Type.choices}
+    if p.get("resourcetypename"):
+        if p["resourcetypename"] not in names:
+            raise InvalidParameter(f"resourcetypename: {p['resourcetypename']!r} is not one of "
+                                   f"{', '.join(names)}", field="resourcetypename")
+        return names[p["resourcetypename"]]
+    return p.get("resourcetype")
+
+
+@register
+class ListResourceLimits(Command):
+    name = "listResourceLimits"
+    description = "Lists an account's resource limits (its own, or the max.account.* defaults)"
+    authorized = ALL_ROLES
+    response_name = "resourcelimit"
+    serializer = ResourceLimitSerializer
+    params = LIMIT_PARAMS + (
+        Param("resourcetype", "integer", description="0 instances, 2 volumes, 3 snapshots, 4 templates, 8 CPU "
+                                                     "cores, 9 memory (MB), 10 primary storage (GB)"),
+        Param("resourcetypename", description="user_vm, volume, snapshot, template, cpu, memory, primary_storage"),
+    )
+
+    def execute(self, caller, **p):
+        resource_type = _resource_type(p)
+        if resource_type is not None and resource_type not in limit_services.supported_types():
+            return []
+        return limit_services.usage_of([_limited_account(caller, p)], resource_type)
+
+
+@register
+class UpdateResourceLimit(Command):
+    name = "updateResourceLimit"
+    description = "Sets an account's limit of one resource type (-1: unlimited)"
+    authorized = ADMINS
+    response_name = "resourcelimit"
+    serializer = ResourceLimitSerializer
+    params = LIMIT_PARAMS + (
+        Param("resourcetype", "integer", required=True, description="the type's number (see listResourceLimits)"),
+        Param("max", "long", description="the most the account may have; -1 (the default) for no limit"),
+    )
+
+    def execute(self, caller, **p):
+        if not p.get("account"):
+            raise InvalidParameter("account: the account (and domainid) whose limit to set", field="account")
+        return limit_services.update_resource_limit(caller, _limited_account(caller, p), p["resourcetype"],
+                                                    p.get("max", -1))
+
+
+@register
+class UpdateResourceCount(Command):
+    name = "updateResourceCount"
+    description = "Answers an account's resource counts (counted live from its resources)"
+    authorized = ADMINS
+    is_list = True
+    response_name = "resourcecount"
+    serializer = ResourceCountSerializer
+    params = LIMIT_PARAMS + (Param("resourcetype", "integer", description="one type only"),)
+
+    def execute(self, caller, **p):
+        resource_type = p.get("resourcetype")
+        if resource_type is not None and resource_type not in limit_services.supported_types():
+            raise InvalidParameter(f"resourcetype: {resource_type} is not one of the counted types",
+                                   field="resourcetype")
+        return limit_services.usage_of([_limited_account(caller, p)], resource_type)

@@ -1,5 +1,6 @@
 """Dashboard panels of the accounts app."""
 from accounts.models import SSHKeyPair
+from accounts.services.limits import usage_of
 from accounts.services.scope import scope_accounts, scope_by_account, scope_users, visible_domains
 from cloudstack_ui.ui.dashboard import Panel, register
 
@@ -27,6 +28,14 @@ def _my_account(user):
     }
 
 
+def _usage_and_limits(user):
+    """The user's account: what it holds of each limited resource, against its limit."""
+    if user.is_root_admin:
+        return None
+    return {"usages": usage_of([user.account])}
+
+
 register(Panel("Getting started", "accounts/panels/getting_started.html", _getting_started, order=0))
 register(Panel("Domains, accounts and users", "accounts/panels/tenancy.html", _tenancy, order=10))
 register(Panel("My account", "accounts/panels/my_account.html", _my_account, order=20))
+register(Panel("Usage and limits", "accounts/panels/usage.html", _usage_and_limits, order=21))

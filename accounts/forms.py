@@ -57,6 +57,10 @@ class ChangePasswordForm(NewPasswordMixin):
             del self.fields["currentpassword"]
 
 
+class ResourceLimitForm(forms.Form):
+    max = forms.IntegerField(label="Limit", min_value=-1, help_text="-1 for no limit")
+
+
 class ConfirmForm(forms.Form):
     """No fields: the page asks, the button confirms."""
 

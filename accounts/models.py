@@ -246,3 +246,33 @@ class SSHKeyPair(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ResourceLimit(models.Model):
+    """An account's own limit of one resource type (CloudStack's
+    resource_limit); without a row the global max.account.* applies."""
+
+    class Type(models.IntegerChoices):
+        # CloudStack's resourcetype numbers and names.
+        USER_VM = 0, "user_vm"
+        PUBLIC_IP = 1, "public_ip"
+        VOLUME = 2, "volume"
+        SNAPSHOT = 3, "snapshot"
+        TEMPLATE = 4, "template"
+        PROJECT = 5, "project"
+        NETWORK = 6, "network"
+        VPC = 7, "vpc"
+        CPU = 8, "cpu"
+        MEMORY = 9, "memory"
+        PRIMARY_STORAGE = 10, "primary_storage"
+        SECONDARY_STORAGE = 11, "secondary_storage"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="resource_limits")
+    resource_type = models.PositiveSmallIntegerField(choices=Type.choices)
+    max = models.BigIntegerField(help_text="-1: unlimited")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "resource_type"], name="resource_limit_unique")]
+
+    def __str__(self):
+        return f"{self.account} {self.get_resource_type_display()} {self.max}"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/add", views.AccountCreateView.as_view(), name="account_create"),
     path("accounts/<uuid:uuid>/", views.AccountDetailView.as_view(), name="account_detail"),
     path("accounts/<uuid:uuid>/edit", views.AccountEditView.as_view(), name="account_edit"),
+    path("accounts/<uuid:uuid>/limits/<int:resourcetype>", views.AccountLimitView.as_view(), name="account_limit"),
     path("accounts/<uuid:uuid>/disable", views.AccountDisableView.as_view(), name="account_disable"),
     path("accounts/<uuid:uuid>/lock", views.AccountLockView.as_view(), name="account_lock"),
     path("accounts/<uuid:uuid>/enable", views.AccountEnableView.as_view(), name="account_enable"),

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
@@ -19,7 +20,7 @@ from accounts.services.auth import authenticate_user
 from accounts.services.scope import get_account, get_domain, get_user
 from accounts.tables import AccountTable, SSHKeyPairTable, UserTable
 from accounts.ui import ACCOUNT_ACTIONS, CREATE_ACCOUNT, CREATE_KEYPAIR, DOMAIN_ACTIONS, REGISTER_KEYPAIR, USER_ACTIONS
-from cloudstack_ui.api.registry import invoke
+from cloudstack_ui.api.registry import invoke, is_allowed
 from cloudstack_ui.errors import AuthenticationFailed, CloudStackError, NotFound
 from cloudstack_ui.ui.actions import available_actions
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
@@ -218,9 +219,12 @@ class AccountDetailView(CommandPermissionMixin, TemplateView):
         users = invoke(user, "listUsers", {"account": account.name, "domainid": account.domain.uuid})
         users_table = UserTable(users, request=self.request)
         RequestConfig(self.request, paginate={"per_page": settings.UI_PAGE_SIZE}).configure(users_table)
+        limits = invoke(user, "listResourceLimits", {"account": account.name, "domainid": account.domain.uuid})
         return super().get_context_data(
             account=account,
             users_table=users_table,
+            limits=limits,
+            limits_editable=limits_editable(user, account),
             actions=available_actions(ACCOUNT_ACTIONS, account, user),
             **kwargs,
         )
@@ -252,6 +256,45 @@ class AccountObjectMixin:
 
     def get_success_url(self, result):
         return reverse("accounts:account_detail", args=[self.object.uuid])
+
+
+def limits_editable(user, account) -> bool:
+    """Root admins edit any limited account's limits; domain admins those of
+    other accounts in reach (the service decides; this only hides links)."""
+    return is_allowed(user, "updateResourceLimit") and not account.is_root_admin and (
+        user.is_root_admin or account.pk != user.account_id)
+
+
+class AccountLimitView(AccountObjectMixin, CommandFormView):
+    """Set one resource limit of the account (updateResourceLimit)."""
+
+    command = "updateResourceLimit"
+    form_class = forms.ResourceLimitForm
+    title = "Edit resource limit"
+    submit_label = "Save"
+
+    @cached_property
+    def usage(self):
+        usage = next(iter(invoke(self.request.user, "listResourceLimits", {
+            "account": self.object.name, "domainid": self.object.domain.uuid,
+            "resourcetype": self.kwargs["resourcetype"]})), None)
+        if usage is None:
+            raise Http404("This resource type is not limited")
+        return usage
+
+    def get_initial(self):
+        return {"max": self.usage.limit}
+
+    def get_intro(self):
+        unit = f" {self.usage.unit}" if self.usage.unit else ""
+        return f"{self.usage.label} of account {self.object.name}: {self.usage.used}{unit} in use."
+
+    def command_params(self, form):
+        return {"account": self.object.name, "domainid": self.object.domain.uuid,
+                "resourcetype": self.kwargs["resourcetype"], "max": form.cleaned_data["max"]}
+
+    def success_message(self, usage):
+        return f"{usage.label} of account {self.object.name}: limit set to {usage.limit}."
 
 
 class AccountEditView(AccountObjectMixin, CommandFormView):

@@ -2,6 +2,9 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.models import ResourceLimit
+from accounts.services.limits import register_counter
+from compute.services import resource_counts
 from compute.services.instances import reapply_security_rules
 from compute.services.planner import host_use
 from compute.services.templates import add_builtin_templates
@@ -10,6 +13,14 @@ from infrastructure.services.capacity import register_host_use
 from network.signals import security_group_rules_changed
 
 register_host_use(host_use)
+for resource_type, counter in ((ResourceLimit.Type.USER_VM, resource_counts.instance_counts),
+                               (ResourceLimit.Type.VOLUME, resource_counts.volume_counts),
+                               (ResourceLimit.Type.SNAPSHOT, resource_counts.snapshot_counts),
+                               (ResourceLimit.Type.TEMPLATE, resource_counts.template_counts),
+                               (ResourceLimit.Type.CPU, resource_counts.cpu_counts),
+                               (ResourceLimit.Type.MEMORY, resource_counts.memory_counts),
+                               (ResourceLimit.Type.PRIMARY_STORAGE, resource_counts.primary_storage_bytes)):
+    register_counter(resource_type, counter)
 
 
 @receiver(security_group_rules_changed, dispatch_uid="compute.reapply_security_rules")

@@ -136,3 +136,25 @@ class UserKeysSerializer(serializers.Serializer):
     apikey = serializers.CharField(read_only=True)
     secretkey = serializers.CharField(read_only=True)
 
+
+
+class ResourceLimitSerializer(serializers.Serializer):
+    """ResourceLimitResponse, from an accounts.services.limits.Usage."""
+
+    account = serializers.CharField(source="account.name", read_only=True)
+    domainid = serializers.UUIDField(source="account.domain.uuid", read_only=True)
+    domain = serializers.CharField(source="account.domain.name", read_only=True)
+    resourcetype = serializers.CharField(source="resource_type", read_only=True)
+    resourcetypename = serializers.CharField(source="type_name", read_only=True)
+    max = serializers.IntegerField(source="limit", read_only=True)
+
+
+class ResourceCountSerializer(serializers.Serializer):
+    """ResourceCountResponse, from an accounts.services.limits.Usage."""
+
+    account = serializers.CharField(source="account.name", read_only=True)
+    domainid = serializers.UUIDField(source="account.domain.uuid", read_only=True)
+    domain = serializers.CharField(source="account.domain.name", read_only=True)
+    resourcetype = serializers.CharField(source="resource_type", read_only=True)
+    resourcetypename = serializers.CharField(source="type_name", read_only=True)
+    resourcecount = serializers.IntegerField(source="used", read_only=True)

@@ -23,7 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Account, SSHKeyPair
+from accounts.models import Account, ResourceLimit, SSHKeyPair
+from accounts.services.limits import check_resource_limits
 from accounts.services.scope import ensure_can_admin_account, scope_by_account
 from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import (
@@ -50,6 +51,7 @@ from network.services.networks import visible_networks
 logger = logging.getLogger(__name__)
 
 State = VirtualMachine.State
+Limit = ResourceLimit.Type
 GB = 1024 ** 3
 MB = 1024 ** 2
 # RFC 1123 host name label, as CloudStack checks an instance's name.
@@ -231,6 +233,11 @@ def deploy_virtual_machine(caller, *, zone: Zone, service_offering: ServiceOffer
             raise PermissionDenied("hostid: only a root admin chooses the host", field="hostid")
         if host.zone_id != zone.pk:
             raise InvalidParameter(f"hostid: host {host.name} is not in zone {zone.name}", field="hostid")
+    # Before anything is written: the account's row lock comes first, so
+    # concurrent deploys of one account queue here instead of deadlocking.
+    check_resource_limits(account, {Limit.USER_VM: 1, Limit.CPU: service_offering.cpu_number,
+                                    Limit.MEMORY: service_offering.memory, Limit.VOLUME: 2 if data_size else 1,
+                                    Limit.PRIMARY_STORAGE: root_size + data_size})
     networks = _networks(caller, account, zone, list(network_uuids))
     groups = _security_groups(caller, account, networks, list(security_group_uuids), list(security_group_names))
     pair = _keypair(account, keypair) if keypair else None
@@ -574,9 +581,13 @@ def expunge_destroyed_instances() -> int:
     return done
 
 
+@transaction.atomic
 def recover_virtual_machine(caller, vm: VirtualMachine) -> VirtualMachine:
-    """A destroyed instance comes back Stopped."""
+    """A destroyed instance comes back Stopped, within its account's limits."""
     _require_state(vm, (State.DESTROYED,), "recovered")
+    offering = vm.service_offering
+    check_resource_limits(vm.account, {Limit.USER_VM: 1, Limit.CPU: offering.cpu_number,
+                                       Limit.MEMORY: offering.memory})
     VirtualMachine.objects.filter(pk=vm.pk).update(state=State.STOPPED, removed=None)
     vm.refresh_from_db()
     record_event("VM.RECOVER", f"Instance {vm.name} recovered", user=caller, account=vm.account, resource=vm)
@@ -650,7 +661,11 @@ def change_service_offering(caller, vm: VirtualMachine, offering: ServiceOfferin
     if offering.storage_type != vm.service_offering.storage_type:
         raise InvalidParameter("serviceofferingid: the new offering must use the same storage type "
                                f"({vm.service_offering.storage_type})", field="serviceofferingid")
-    VirtualMachine.objects.filter(pk=vm.pk).update(service_offering=offering, ha_enabled=offering.offer_ha)
+    with transaction.atomic():
+        current = vm.service_offering
+        check_resource_limits(vm.account, {Limit.CPU: offering.cpu_number - current.cpu_number,
+                                           Limit.MEMORY: offering.memory - current.memory})
+        VirtualMachine.objects.filter(pk=vm.pk).update(service_offering=offering, ha_enabled=offering.offer_ha)
     vm.refresh_from_db()
     record_event("VM.UPGRADE", f"Instance {vm.name} now has offering {offering.name}", user=caller,
                  account=vm.account, resource=vm)

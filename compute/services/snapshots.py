@@ -18,6 +18,8 @@ import zoneinfo
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ResourceLimit
+from accounts.services.limits import check_resource_limits
 from accounts.services.scope import scope_by_account
 from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import CloudStackError, InvalidParameter, NotFound, ResourceUnavailable
@@ -84,10 +86,13 @@ def _require_snapshottable(volume: Volume, field: str) -> None:
                                "taken while it is Running or Stopped", field=field)
 
 
+@transaction.atomic
 def record_snapshot(caller, volume: Volume, *, name: str = "", policy: SnapshotPolicy | None = None) -> Snapshot:
-    """Check that the volume can be snapshotted and record the snapshot
-    (Creating); nothing is done on storage yet."""
+    """Check that the volume can be snapshotted, within its account's
+    snapshot limit, and record the snapshot (Creating); nothing is done on
+    storage yet."""
     _require_snapshottable(volume, "volumeid")
+    check_resource_limits(volume.account, {ResourceLimit.Type.SNAPSHOT: 1})
     now = timezone.now()
     if not name.strip():
         owner = f"{volume.instance.name}_" if volume.instance_id else ""

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import ResourceLimit
+from accounts.services.limits import check_resource_limits
 from accounts.services.scope import scope_by_account
 from cloudstack_ui.errors import (
     CloudStackError,
@@ -181,6 +183,7 @@ def register_template(caller, *, name: str, display_text: str, url: str, zone: Z
             raise InvalidParameter(f"format: {format or 'nothing'} is not a {hypervisor} format; use "
                                    f"{' or '.join(FORMATS_BY_HYPERVISOR[hypervisor])}", field="format")
     _check_featured(caller, is_featured)
+    check_resource_limits(account, {ResourceLimit.Type.TEMPLATE: 1})
     template = Template.objects.create(
         name=name, display_text=(display_text or name).strip(), url=_url(url), format=format, hypervisor=hypervisor,
         os_type=os_type, account=account, is_public=is_public, is_featured=is_featured,
@@ -384,6 +387,7 @@ def record_template_from_volume(caller, *, name: str, display_text: str, os_type
         _writable_store(pool.zone)
     except ResourceUnavailable as exc:
         raise InvalidParameter(f"{field}: {exc.message}", field=field)
+    check_resource_limits(caller.account, {ResourceLimit.Type.TEMPLATE: 1})
     source_template = origin.template if origin is not None else None
     template = Template.objects.create(
         name=name, display_text=(display_text or name).strip(), url="", format=EXPORT_FORMATS[hypervisor],

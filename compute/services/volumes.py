@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, ResourceLimit
+from accounts.services.limits import check_resource_limits
 from accounts.services.scope import ensure_can_admin_account, scope_by_account
 from accounts.services.validation import require_name
 from cloudstack_ui.config.keys import get_value
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 GB = 1024 ** 3
 State = Volume.State
 VmState = VirtualMachine.State
+Limit = ResourceLimit.Type
 DEFAULT_MAX_DATA_VOLUMES = 6  # CloudStack's when a hypervisor has no capability row
 XENSERVER_CD_DEVICE = 3  # XenServer gives device 3 to the CD drive
 
@@ -197,6 +199,7 @@ def create_volume(caller, *, name: str = "", zone: Zone | None = None, disk_offe
         volume = Volume(account=owner, zone=zone, volume_type=Volume.Type.DATADISK, disk_offering=disk_offering,
                         size=data_disk_size(caller, disk_offering, size))
     volume.name = name or f"DATA-{volume.uuid.hex[:8]}"
+    check_resource_limits(owner, {Limit.VOLUME: 1, Limit.PRIMARY_STORAGE: volume.size})
     volume.save()
     record_event("VOLUME.CREATE", f"Volume {volume.name} created in zone {volume.zone.name}"
                  + (f" from snapshot {snapshot.name}" if snapshot is not None else ""),
@@ -449,10 +452,14 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
     changes = {"size": new_size}
     if disk_offering is not None:
         changes["disk_offering"] = disk_offering
-    if volume.state == State.ALLOCATED:
-        if not Volume.objects.filter(pk=volume.pk, state=State.ALLOCATED).update(**changes):
+    with transaction.atomic():
+        # (A Ready volume grows on storage after this check: concurrent
+        # resizes of one account may pass it together.)
+        check_resource_limits(volume.account, {Limit.PRIMARY_STORAGE: new_size - volume.size})
+        if volume.state == State.ALLOCATED and not Volume.objects.filter(
+                pk=volume.pk, state=State.ALLOCATED).update(**changes):
             raise ResourceUnavailable(f"id: volume {volume.name} changed meanwhile; try again", field="id")
-    else:
+    if volume.state != State.ALLOCATED:
         if volume.state != State.READY:
             raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; it can be resized when Ready",
                                    field="id")

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from cloudstack_ui.api.registry import invoke
-from cloudstack_ui.errors import CloudStackError, InsufficientCapacity, NotFound, PermissionDenied, ResourceInUse
+from cloudstack_ui.errors import (
+    CloudStackError,
+    InsufficientCapacity,
+    NotFound,
+    PermissionDenied,
+    ResourceAllocationError,
+    ResourceInUse,
+)
 from cloudstack_ui.jobs.models import AsyncJob
 from compute.api.serializers import VolumeSerializer
 from compute.models import DiskOffering, OsType, Template, Volume
@@ -198,7 +205,7 @@ def test_attach_refusals(world, root_admin, tmp_path):
             "virtualmachineid", text="is Destroyed")
 
 
-def test_grow_never_shrink(world):
+def test_grow_never_shrink(world, root_admin):
     vm = world["vm"]
     custom = new_volume(world, diskofferingid=world["custom"].uuid, size=5)
     answer = call(world["user"], "resizeVolume", id=custom.uuid, size=8)["volume"]
@@ -213,6 +220,11 @@ def test_grow_never_shrink(world):
             text="shrinking is not supported")
     refused(lambda: call(world["user"], "resizeVolume", id=custom.uuid, size=10), "size", text="already")
     refused(lambda: call(world["user"], "resizeVolume", id=custom.uuid), "size")
+    with pytest.raises(JobFailed, match="'primary_storage' for account comp1-user") as limited:
+        call(world["user"], "resizeVolume", id=custom.uuid, size=100000)
+    assert limited.value.errorcode == ResourceAllocationError.errorcode
+    call(root_admin, "updateResourceLimit", account="comp1-user", domainid=world["user"].domain.uuid,
+         resourcetype=10, max=-1)
     refused(lambda: call(world["user"], "resizeVolume", id=custom.uuid, size=100000), "size", InsufficientCapacity,
             "GB free")
     fixed = new_volume(world)
