@@ -34,6 +34,11 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 
 import django  # noqa: E402
 
+from cloudstack_ui.celery import app  # noqa: E402
+
+# This process waits for the no-op tasks' results; set before anything
+# asks the app for its result backend.
+app.conf.result_backend = RESULTS
 django.setup()
 
 from celery import group  # noqa: E402
@@ -42,9 +47,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from cloudstack_ui.celery import app  # noqa: E402
 from cloudstack_ui.jobs.models import AsyncJob  # noqa: E402
 from compute.models import ServiceOffering, VirtualMachine  # noqa: E402
+from infrastructure.models import SimulatedMachine  # noqa: E402
+from infrastructure.services import clusters, hosts, storage  # noqa: E402
 from tests.compute.conftest import build_simulator_zone, ready_template  # noqa: E402
 
 
@@ -63,7 +69,6 @@ def start_workers() -> subprocess.Popen:
         [sys.executable, "-m", "celery", "--result-backend", RESULTS, "-A", "cloudstack_ui", "worker",
          f"--concurrency={WORKERS}", "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
         cwd=ROOT, env=env, start_new_session=True)
-    app.conf.result_backend = RESULTS
     app.tasks["celery.accumulate"].apply_async(args=(1,)).get(timeout=60)
     return worker
 
@@ -81,9 +86,16 @@ def main():
     recreate_database()
     admin = User.objects.get(username="admin", domain__parent=None)
     User.objects.filter(pk=admin.pk).update(must_change_password=False)
+    # Two clusters of 50: a Simulator cluster takes at most 64 hosts.
     zone = build_simulator_zone(admin, Path(tempfile.mkdtemp(prefix="csui-bench-secondary-")), name="bench",
-                                host_count=HOSTS, cpu_number=64, cpu_speed=2000, memory_gb=256,
+                                host_count=HOSTS // 2, cpu_number=64, cpu_speed=2000, memory_gb=256,
                                 guest_range=("10.1.0.100", "10.1.15.250"), pod_cidr="/20")
+    second = clusters.add_cluster(admin, zone.pod, name="bench-c2", hypervisor="Simulator")
+    for index in range(HOSTS // 2 + 1, HOSTS + 1):
+        SimulatedMachine.objects.create(name=f"bench-h{index}", cpu_number=64, cpu_speed=2000, memory=256 * 1024**3)
+        hosts.add_host(admin, second, url=f"simulator://bench-h{index}", password="password")
+    storage.create_storage_pool(admin, zone.zone, name="bench-ps2", url="nfs://10.0.0.5/export/primary2",
+                                cluster=second)
     template = ready_template(zone, admin, name="bench-template")
     offering = ServiceOffering.objects.get(name="Small Instance")
     worker = start_workers()

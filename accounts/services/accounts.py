@@ -9,6 +9,13 @@ from accounts.services.validation import clean_network_domain, require_name
 from cloudstack_ui.errors import InvalidParameter, NotFound, PermissionDenied
 
 
+def lock_account(account: Account) -> None:
+    """Take the account's row lock until the transaction ends: what an
+    account takes (counted against its limits, its default security group
+    made on first use) is then decided one request after another."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+
+
 def default_role(account_type: int) -> Role:
     return Role.objects.filter(type=ROLE_TYPE_FOR_ACCOUNT_TYPE[account_type], is_default=True).order_by("id").first()
 

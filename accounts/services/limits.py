@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from accounts.models import Account, ResourceLimit
+from accounts.services.accounts import lock_account
 from accounts.services.scope import ensure_can_admin_account
 from accounts.settings_keys import ACCOUNT_LIMIT_KEYS
 from cloudstack_ui.config.keys import get_value
@@ -99,7 +100,7 @@ def check_resource_limits(account: Account, wanted: dict[int, int]) -> None:
     wanted = {t: amount for t, amount in wanted.items() if amount > 0 and t in _counters}
     if not wanted or account.is_root_admin:
         return
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    lock_account(account)
     limits = limits_of([account])
     for resource_type, amount in wanted.items():
         limit = limits[(account.pk, resource_type)]

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account, ResourceLimit, SSHKeyPair
+from accounts.services.accounts import lock_account
 from accounts.services.limits import check_resource_limits
 from accounts.services.scope import ensure_can_admin_account, scope_by_account
 from cloudstack_ui.config.keys import get_value
@@ -233,8 +234,9 @@ def deploy_virtual_machine(caller, *, zone: Zone, service_offering: ServiceOffer
             raise PermissionDenied("hostid: only a root admin chooses the host", field="hostid")
         if host.zone_id != zone.pk:
             raise InvalidParameter(f"hostid: host {host.name} is not in zone {zone.name}", field="hostid")
-    # Before anything is written: the account's row lock comes first, so
-    # concurrent deploys of one account queue here instead of deadlocking.
+    # Before anything is written, the account's row lock: concurrent deploys
+    # of one account queue here instead of deadlocking.
+    lock_account(account)
     check_resource_limits(account, {Limit.USER_VM: 1, Limit.CPU: service_offering.cpu_number,
                                     Limit.MEMORY: service_offering.memory, Limit.VOLUME: 2 if data_size else 1,
                                     Limit.PRIMARY_STORAGE: root_size + data_size})

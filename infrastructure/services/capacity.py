@@ -42,11 +42,17 @@ def _host_use(host_ids=None) -> dict[int, tuple[int, int]]:
 
 
 def record_host_use(host_id: int) -> None:
-    """Store what instances hold on one host now, after a placement or a
-    release, so capacity pages are current before the next recalculation."""
+    """Store what instances hold on one host now, after it is added, a
+    placement or a release, so capacity pages and the planner's shortlist
+    are current before the next recalculation. A host without capacity
+    rows yet gets them, with its totals."""
     cpu, memory = _host_use([host_id]).get(host_id, (0, 0))
-    Capacity.objects.filter(host_id=host_id, type=Capacity.Type.CPU).update(used=cpu)
-    Capacity.objects.filter(host_id=host_id, type=Capacity.Type.MEMORY).update(used=memory * MB)
+    updated = Capacity.objects.filter(host_id=host_id, type=Capacity.Type.CPU).update(used=cpu)
+    updated += Capacity.objects.filter(host_id=host_id, type=Capacity.Type.MEMORY).update(used=memory * MB)
+    if updated < 2:
+        host = Host.objects.select_related("cluster").get(pk=host_id)
+        _store_host(host, get_value(CPU_OVERPROVISIONING, host.cluster.uuid),
+                    get_value(MEM_OVERPROVISIONING, host.cluster.uuid), cpu, memory)
 
 
 def recalculate_capacity() -> dict[str, int]:
@@ -62,11 +68,8 @@ def recalculate_capacity() -> dict[str, int]:
     hosts = list(Host.objects.select_related("cluster"))
     use = _host_use()
     for host in hosts:
-        cpu, memory = use.get(host.pk, (0, 0))
-        _store(host, Capacity.Type.CPU,
-               int(host.cpu_number * host.cpu_speed * factor(CPU_OVERPROVISIONING, host.cluster.uuid)), cpu)
-        _store(host, Capacity.Type.MEMORY, int(host.memory * factor(MEM_OVERPROVISIONING, host.cluster.uuid)),
-               memory * MB)
+        _store_host(host, factor(CPU_OVERPROVISIONING, host.cluster.uuid),
+                    factor(MEM_OVERPROVISIONING, host.cluster.uuid), *use.get(host.pk, (0, 0)))
     pools = unreachable = 0
     for pool in StoragePool.objects.select_related("zone", "pod", "cluster"):
         if refresh_pool_capacity(pool, factor(STORAGE_OVERPROVISIONING, pool.zone.uuid)):
@@ -91,6 +94,13 @@ def refresh_pool_capacity(pool: StoragePool, overprovisioning: float | None = No
         _store_pool(pool, Capacity.Type.STORAGE_ALLOCATED, int(capacity * overprovisioning), None)
     pool.capacity_bytes, pool.used_bytes = capacity, capacity - available
     return True
+
+
+def _store_host(host: Host, cpu_factor: float, memory_factor: float, cpu_used: int, memory_used: int) -> None:
+    """A host's CPU (MHz) and memory (bytes) rows: totals after the
+    factors, and what instances hold (memory_used in MB)."""
+    _store(host, Capacity.Type.CPU, int(host.cpu_number * host.cpu_speed * cpu_factor), cpu_used)
+    _store(host, Capacity.Type.MEMORY, int(host.memory * memory_factor), memory_used * MB)
 
 
 def _store(host: Host, kind: int, total: int, used: int) -> None:

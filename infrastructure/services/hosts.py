@@ -12,6 +12,7 @@ from cloudstack_ui.jobs.events import record_event
 from infrastructure.hypervisors import HostAccess, get_driver
 from infrastructure.models import Cluster, Host, Hypervisor
 from infrastructure.services.access import ensure_root_admin, locked
+from infrastructure.services.capacity import record_host_use
 from infrastructure.services.clusters import max_hosts
 from infrastructure.settings_keys import KVM_ACCELERATION
 
@@ -58,6 +59,7 @@ def add_host(caller, cluster: Cluster, *, url: str, username: str = "root", pass
             hypervisor_version=facts.hypervisor_version, state=Host.State.UP, last_pinged=timezone.now(),
             last_answered=timezone.now(), state_changed=timezone.now(), state_reason="added",
         )
+        record_host_use(host.pk)
         record_event("HOST.ADD", f"Added host {host.name} ({facts.hypervisor_version}) to cluster {cluster.name}",
                      user=caller, resource=host, resource_type="Host")
         return host

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from accounts.models import ResourceLimit
 from cloudstack_ui.api.registry import invoke
 from cloudstack_ui.config.services import update_setting
 from cloudstack_ui.errors import InsufficientCapacity
@@ -170,3 +171,52 @@ def test_concurrent_claims_never_over_commit_a_host(simulator_zone, root_admin):
     assert len(placed) == 16 and len(refused) == 34
     for host in simulator_zone.hosts:
         assert VirtualMachine.objects.filter(host=host).count() == 8
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_fifty_concurrent_deploys_never_over_commit_a_host(simulator_zone, tenancy, root_admin):
+    """50 whole deploys at once (the recorded request, then the job's
+    launch: placement, address, volumes, definition, start) for room of 16:
+    16 Running with distinct addresses, 34 in Error saying why, having
+    given back their addresses, and no host holds more than it has."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; CI runs this on MariaDB")
+    from compute.services import instances
+    from network.models import GuestIpAddress
+
+    user = tenancy["comp1_user"]
+    for resource_type in (ResourceLimit.Type.USER_VM, ResourceLimit.Type.VOLUME, ResourceLimit.Type.CPU):
+        ResourceLimit.objects.create(account=user.account, resource_type=resource_type, max=-1)
+    template = ready_template(simulator_zone, root_admin)
+    core = offering(name="core", cpu=1, speed=2000, memory=256)
+    outcomes, others = [], []
+    barrier = threading.Barrier(50)
+
+    def deploy(n):
+        try:
+            barrier.wait()
+            vm, request = instances.deploy_virtual_machine(user, zone=simulator_zone.zone, service_offering=core,
+                                                           template_uuid=template.uuid, name=f"c{n}")
+            try:
+                instances.launch_virtual_machine(user, vm, request)
+            except InsufficientCapacity:
+                pass
+            outcomes.append(VirtualMachine.objects.get(pk=vm.pk).state)
+        except Exception as exc:
+            others.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deploy, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not others
+    assert sorted(outcomes).count("Running") == 16 and sorted(outcomes).count("Error") == 34
+    for host in simulator_zone.hosts:
+        assert VirtualMachine.objects.filter(host=host).count() == 8
+    running = VirtualMachine.objects.filter(state="Running")
+    addresses = list(GuestIpAddress.objects.values_list("address", flat=True))
+    assert len(addresses) == len(set(addresses)) == 16 == running.count(), "only the running hold addresses"
+    assert all("no host can run" in vm.state_reason for vm in VirtualMachine.objects.filter(state="Error"))
