@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from cloudstack_ui.config.keys import get_value, get_values
 from cloudstack_ui.errors import InsufficientCapacity, InvalidParameter
@@ -197,12 +197,17 @@ class _Evaluation:
         hosts = [h for h in self.hosts(only, shortlist, prefer) if h.pk not in excluded]
         use = (_host_use([h.pk for h in hosts], exclude_vm=self.exclude_vm) if shortlist
                else _host_use(zone=self.zone, exclude_vm=self.exclude_vm))
-        cluster_uuids = dict(Cluster.objects.filter(zone=self.zone).values_list("pk", "uuid"))
+        # A shortlist reads only its hosts' clusters and pools.
+        clusters = {h.cluster_id for h in hosts} if shortlist else None
+        cluster_rows = Cluster.objects.filter(zone=self.zone)
+        if clusters is not None:
+            cluster_rows = cluster_rows.filter(pk__in=clusters)
+        cluster_uuids = dict(cluster_rows.values_list("pk", "uuid"))
         cpu_by_uuid = get_values(CPU_OVERPROVISIONING, cluster_uuids.values())
         memory_by_uuid = get_values(MEM_OVERPROVISIONING, cluster_uuids.values())
         cpu_factor = {pk: cpu_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
         memory_factor = {pk: memory_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
-        pools = self._pools_by_cluster()
+        pools = self._pools_by_cluster(clusters)
         pools_of_cluster: dict = {}
         found = []
         for host in hosts:
@@ -245,8 +250,12 @@ class _Evaluation:
             return f"kept for HA instances (ha.tag {self.ha_tag})"
         return None
 
-    def _pools_by_cluster(self) -> dict:
-        pools = list(StoragePool.objects.filter(zone=self.zone, state=StoragePool.State.UP).order_by("id"))
+    def _pools_by_cluster(self, clusters: set[int] | None) -> dict:
+        """The zone's Up pools by cluster (None: zone-wide), of `clusters` only when given."""
+        found = StoragePool.objects.filter(zone=self.zone, state=StoragePool.State.UP)
+        if clusters is not None:
+            found = found.filter(Q(cluster_id__in=clusters) | Q(cluster__isnull=True))
+        pools = list(found.order_by("id"))
         self.pool_factor = get_value(STORAGE_OVERPROVISIONING, self.zone.uuid)
         self.pool_free = {}
         allocated = _pool_use([p.pk for p in pools])
