@@ -61,10 +61,6 @@ class ResourceLimitForm(forms.Form):
     max = forms.IntegerField(label="Limit", min_value=-1, help_text="-1 for no limit")
 
 
-class ConfirmForm(forms.Form):
-    """No fields: the page asks, the button confirms."""
-
-
 class DomainForm(forms.Form):
     name = forms.CharField(label="Name", max_length=255)
     networkdomain = forms.CharField(label="Network domain", max_length=255, required=False,

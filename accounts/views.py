@@ -23,6 +23,7 @@ from accounts.ui import ACCOUNT_ACTIONS, CREATE_ACCOUNT, CREATE_KEYPAIR, DOMAIN_
 from cloudstack_ui.api.registry import invoke, is_allowed
 from cloudstack_ui.errors import AuthenticationFailed, CloudStackError, NotFound
 from cloudstack_ui.ui.actions import available_actions
+from cloudstack_ui.ui.forms import ConfirmForm
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
 
 # Log in, log out, first login ---------------------------------------------------------------------
@@ -319,7 +320,7 @@ class AccountEditView(AccountObjectMixin, CommandFormView):
 class AccountStateView(AccountObjectMixin, CommandFormView):
     """Disable, lock or enable an account: a confirmation, then the command."""
 
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     params: dict = {}
     verb = ""
 
@@ -360,7 +361,7 @@ class AccountEnableView(AccountStateView):
 
 class AccountDeleteView(AccountObjectMixin, CommandFormView):
     command = "deleteAccount"
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     title = "Delete account"
     submit_label = "Delete"
     danger = True
@@ -482,7 +483,7 @@ class ChangePasswordView(UserObjectMixin, CommandFormView):
 
 
 class UserStateView(UserObjectMixin, CommandFormView):
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     verb = ""
 
     def get_intro(self):
@@ -520,7 +521,7 @@ class UserEnableView(UserStateView):
 
 class UserDeleteView(UserObjectMixin, CommandFormView):
     command = "deleteUser"
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     title = "Delete user"
     submit_label = "Delete"
     danger = True
@@ -555,7 +556,7 @@ class SecretResultMixin:
 
 class RegisterUserKeysView(UserObjectMixin, SecretResultMixin, CommandFormView):
     command = "registerUserKeys"
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     title = "Generate keys"
     submit_label = "Generate keys"
     result_template_name = "accounts/partials/user_keys_result.html"
@@ -604,7 +605,7 @@ class SSHKeyPairRegisterView(CommandFormView):
 
 class SSHKeyPairDeleteView(CommandFormView):
     command = "deleteSSHKeyPair"
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     title = "Delete SSH key pair"
     submit_label = "Delete"
     danger = True

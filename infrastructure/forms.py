@@ -12,10 +12,6 @@ class KeywordFilter(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ConfirmForm(forms.Form):
-    """No fields: the dialog asks, the button confirms."""
-
-
 class ZoneForm(forms.Form):
     name = forms.CharField(label="Name", max_length=255)
     networktype = forms.ChoiceField(label="Network type", choices=Zone.NetworkType.choices)

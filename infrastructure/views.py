@@ -13,6 +13,7 @@ from cloudstack_ui.api.registry import invoke, prepare
 from cloudstack_ui.crypto import decrypt, encrypt
 from cloudstack_ui.errors import CloudStackError
 from cloudstack_ui.jobs.services import submit_job
+from cloudstack_ui.ui.forms import ConfirmForm
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
 from infrastructure import forms, tables, wizard
 from infrastructure.lookups import find
@@ -261,7 +262,7 @@ class ObjectAction(CommandFormView):
     command's parameters from `params` and the form."""
 
     model = None
-    form_class = forms.ConfirmForm
+    form_class = ConfirmForm
     params: dict = {}
     intro_text = ""
     done_text = ""

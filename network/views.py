@@ -8,8 +8,9 @@ from django.views.generic import TemplateView
 
 from cloudstack_ui.errors import CloudStackError
 from cloudstack_ui.ui.actions import Action, available_actions
+from cloudstack_ui.ui.forms import ConfirmForm
 from cloudstack_ui.ui.views import CommandFormView, CommandListView, CommandPermissionMixin
-from infrastructure.forms import ConfirmForm, KeywordFilter
+from infrastructure.forms import KeywordFilter
 from infrastructure.lookups import find
 from infrastructure.models import Pod, Zone
 from network import forms, tables

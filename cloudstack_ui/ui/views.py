@@ -15,6 +15,7 @@ from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import submit_job
 from cloudstack_ui.ui.actions import available_actions
 from cloudstack_ui.ui.dashboard import panels_for
+from cloudstack_ui.ui.forms import ConfirmForm
 
 
 class CommandPermissionMixin:
@@ -187,6 +188,7 @@ class ObjectActionView(CommandFormView):
     names what the form's constructor takes: "user", and "object" (given
     under `object_kwarg`)."""
 
+    form_class = ConfirmForm
     id_param = "id"
     intro_text = ""
     done_text = ""

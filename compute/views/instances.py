@@ -26,7 +26,6 @@ from compute.api.serializers import NicSerializer
 from compute.forms import instances as forms
 from compute.models import VirtualMachine
 from compute.tables import instances as tables
-from infrastructure.forms import ConfirmForm
 
 State = VirtualMachine.State
 
@@ -174,7 +173,6 @@ class InstanceActionView(ObjectActionView):
     """A dialog running one instance command; the instance comes from the
     URL, as its owner (or an admin in reach) sees it."""
 
-    form_class = ConfirmForm
     object_kwarg = "instance"
 
     def get_object(self):

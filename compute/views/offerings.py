@@ -2,11 +2,12 @@
 from django.urls import reverse
 
 from cloudstack_ui.ui.actions import Action
+from cloudstack_ui.ui.forms import ConfirmForm
 from cloudstack_ui.ui.views import CommandFormView, CommandListView
 from compute.forms import offerings as forms
 from compute.services import offerings
 from compute.tables import offerings as tables
-from infrastructure.forms import ConfirmForm, KeywordFilter
+from infrastructure.forms import KeywordFilter
 
 ADD_SERVICE = Action("Add service offering", "compute:serviceoffering_add", "createServiceOffering", "plus-lg")
 ADD_DISK = Action("Add disk offering", "compute:diskoffering_add", "createDiskOffering", "plus-lg")

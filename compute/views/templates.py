@@ -3,12 +3,12 @@ register forms and deletion."""
 from django.urls import reverse
 
 from cloudstack_ui.ui.actions import Action
+from cloudstack_ui.ui.forms import ConfirmForm
 from cloudstack_ui.ui.views import CommandFormView, CommandListView
 from compute.forms import templates as forms
 from compute.models import TemplateZone
 from compute.services import templates
 from compute.tables import templates as tables
-from infrastructure.forms import ConfirmForm
 
 REGISTER_TEMPLATE = Action("Register template", "compute:template_register", "registerTemplate", "cloud-download")
 REGISTER_ISO = Action("Register ISO", "compute:iso_register", "registerIso", "disc")

@@ -25,7 +25,6 @@ from cloudstack_ui.ui.views import (
 from compute.forms import volumes as forms
 from compute.models import Snapshot, VirtualMachine, Volume
 from compute.tables import volumes as tables
-from infrastructure.forms import ConfirmForm
 
 State = Volume.State
 DATA = Volume.Type.DATADISK
@@ -225,7 +224,6 @@ class _ObjectDialog(ObjectActionView):
     """A dialog running one command on the volume or snapshot of the URL,
     as this user's list answers it; back to the page it was opened from."""
 
-    form_class = ConfirmForm
     object_kwarg = "volume"
     list_url = ""
     removes = False  # the object is gone afterwards
