@@ -225,9 +225,7 @@ class ChangeServiceForVirtualMachine(Command):
     params = (ID, Param("serviceofferingid", "uuid", required=True, description="the new offering"))
 
     def execute(self, caller, **p):
-        vm = instances.find_instance(caller, p["id"])
-        offering = find(ServiceOffering, p["serviceofferingid"], "serviceofferingid")
-        return _answer(caller, instances.change_service_offering(caller, vm, offering))
+        return _offering_changed(caller, p)
 
 
 @register
@@ -237,9 +235,14 @@ class ScaleVirtualMachine(_InstanceJob):
     params = (ID, Param("serviceofferingid", "uuid", required=True, description="the new offering"))
 
     def execute(self, caller, **p):
-        vm = instances.find_instance(caller, p["id"])
-        offering = find(ServiceOffering, p["serviceofferingid"], "serviceofferingid")
-        return _answer(caller, instances.change_service_offering(caller, vm, offering))
+        return _offering_changed(caller, p)
+
+
+def _offering_changed(caller, p):
+    """changeServiceForVirtualMachine (sync) and scaleVirtualMachine (a job) do the same."""
+    vm = instances.find_instance(caller, p["id"])
+    offering = find(ServiceOffering, p["serviceofferingid"], "serviceofferingid")
+    return _answer(caller, instances.change_service_offering(caller, vm, offering))
 
 
 @register
