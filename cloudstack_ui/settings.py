@@ -201,6 +201,22 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The management server's address as browsers reach it, for URLs handed out
+# through the API (createConsoleEndpoint).
+PUBLIC_URL = env.str("PUBLIC_URL", default=f"http://127.0.0.1:{env.int('CSUI_PORT', default=8080)}")
+
+# The console proxy (`manage.py consoleproxy`): where it listens, and the
+# WebSocket URL browsers reach it at. Empty CONSOLE_PROXY_URL: the page's own
+# host name on CONSOLE_PROXY_PORT (ws://, or wss:// when the page is https).
+# Several proxies may run (on several nodes) behind one URL: any of them
+# accepts any token. With a certificate (PEM, with its key unless
+# CONSOLE_PROXY_KEY names one) at CONSOLE_PROXY_CERT it serves wss:// too.
+CONSOLE_PROXY_BIND = env.str("CONSOLE_PROXY_BIND", default="127.0.0.1")
+CONSOLE_PROXY_PORT = env.int("CONSOLE_PROXY_PORT", default=6080)
+CONSOLE_PROXY_URL = env.str("CONSOLE_PROXY_URL", default="")
+CONSOLE_PROXY_CERT = env.str("CONSOLE_PROXY_CERT", default=str(VAR_DIR / "consoleproxy.pem"))
+CONSOLE_PROXY_KEY = env.str("CONSOLE_PROXY_KEY", default="")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "cloudstack_ui.api.rest.authentication.SignedApiKeyAuthentication",

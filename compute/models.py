@@ -365,3 +365,27 @@ class Snapshot(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+
+
+class ConsoleSession(models.Model):
+    """One console token (compute/console): issued to one user for one
+    instance, usable once before `expires`. Only the token's SHA-256 digest
+    is kept; the proxy marks the row used when it opens the connection and
+    records when and why the session ended."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    instance = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="console_sessions")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="console_sessions")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(help_text="unused after this, the token is refused")
+    used = models.DateTimeField(null=True, blank=True, help_text="when a proxy opened it")
+    client_address = models.CharField(max_length=64, blank=True, help_text="the browser's address, seen by the proxy")
+    ended = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"console of {self.instance} for {self.user}"

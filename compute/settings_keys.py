@@ -8,3 +8,9 @@ SNAPSHOT_MAX = {
         f"The most snapshots a {interval.lower()} snapshot policy may keep (its maxsnaps)", min_value=1))
     for interval in ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
 }
+
+# The console (compute/console) ---------------------------------------------------------------------
+CONSOLE_TOKEN_LIFETIME = declare(ConfigKey(
+    "consoleproxy.token.lifetime", "Console Proxy", "integer", "60",
+    "Seconds a console link stays usable before its first use; each link opens one session",
+    min_value=5, max_value=3600))

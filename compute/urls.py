@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compute.views import instances, offerings, templates, volumes
+from compute.views import console, instances, offerings, templates, volumes
 
 app_name = "compute"
 urlpatterns = [
@@ -27,6 +27,12 @@ urlpatterns = [
     path("instances/add/<str:step>", instances.InstanceWizardView.as_view(), name="instance_add_step"),
     path("instances/password/<uuid:job>", instances.InstancePasswordView.as_view(), name="instance_password"),
     path("instances/<uuid:uuid>/", instances.InstanceDetailView.as_view(), name="instance_detail"),
+    # The console (guide 6.9, View Console)
+    path("instances/<uuid:uuid>/console", console.InstanceConsoleView.as_view(), name="instance_console"),
+    path("instances/<uuid:uuid>/console/token", console.InstanceConsoleTokenView.as_view(),
+         name="instance_console_token"),
+    path("console/", console.ConsolePageView.as_view(), name="console"),
+    path("console/status", console.ConsoleStatusView.as_view(), name="console_status"),
     *[path(f"instances/<uuid:uuid>/{action}", view.as_view(), name=f"instance_{action.replace('-', '_')}")
       for action, view in (
           ("start", instances.InstanceStartView), ("stop", instances.InstanceStopView),

@@ -6,6 +6,8 @@ through the services (never by writing rows behind their back):
     │   └── sales              account sales-user (user)
     └── Other                  account other-admin (domain admin)
 """
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -186,3 +188,91 @@ def libvirtd():
         pid = daemon._pid("virtlogd")
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
+
+
+@pytest.fixture
+def kvm_zone(libvirtd, root_admin, tmp_path):
+    """A Basic zone whose one host is this machine's libvirtd (QEMU with
+    software emulation, the built-in template downloaded into its
+    secondary storage), built through the services as the wizard builds it.
+    Use with transactional tests."""
+    import uuid
+
+    from cloudstack_ui.config.services import update_setting
+    from infrastructure.services import clusters, hosts, pods, storage, zones
+    from network.models import NetworkOffering
+    from network.services import ip_ranges, networks, physical_networks
+
+    zone = zones.create_zone(root_admin, name="kvm", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    physical = physical_networks.create_physical_network(root_admin, zone, name="kvm-phys")
+    physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
+    networks.create_network(root_admin, zone, NetworkOffering.objects.get(
+        name="DefaultSharedNetworkOfferingWithSGService"), name="defaultGuestNetwork")
+    pod = pods.create_pod(root_admin, zone, name="kvm-pod", gateway="10.7.0.1", netmask="/24",
+                          start_ip="10.7.0.2", end_ip="10.7.0.20")
+    ip_ranges.create_vlan_ip_range(root_admin, zone, pod=pod, gateway="10.7.0.1", netmask="/24",
+                                   start_ip="10.7.0.100", end_ip="10.7.0.150", for_virtual_network=False)
+    cluster = clusters.add_cluster(root_admin, pod, name="kvm-c1", hypervisor="KVM")
+    update_setting(root_admin, "kvm.guest.acceleration", "qemu", scope="cluster", scope_uuid=cluster.uuid)
+    hosts.add_host(root_admin, cluster, url=libvirtd.URL)
+    pool_dir = Path("/var/lib/libvirt/images") / f"csui-lifecycle-{uuid.uuid4().hex[:8]}"
+    storage.create_storage_pool(root_admin, zone, name="kvm-ps", url=f"sharedmountpoint://{pool_dir}",
+                                cluster=cluster)
+    secondary = tmp_path / "secondary"
+    secondary.mkdir()
+    storage.add_image_store(root_admin, zone, url=f"file://{secondary}")
+    zones.update_zone(root_admin, zone, allocation_state="Enabled")
+    yield zone
+    _remove_pool(libvirtd.URL, pool_dir)
+
+
+def _remove_pool(url: str, pool_dir: Path) -> None:
+    import libvirt
+
+    connection = libvirt.open(url)
+    try:
+        for name in connection.listAllStoragePools():
+            if name.XMLDesc(0).find(str(pool_dir)) >= 0:
+                for volume in name.listAllVolumes():
+                    volume.delete(0)
+                if name.isActive():
+                    name.destroy()
+                name.undefine()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def console_proxy(monkeypatch, settings):
+    """`manage.py consoleproxy` on a free port, on this test's database, in a
+    subprocess; pages rendered here and product servers started after it
+    point browsers at it. Use with transactional tests."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CONSOLE_PROXY_PORT", str(port))
+    settings.CONSOLE_PROXY_PORT = port
+    log = open(Path(os.environ.get("CSUI_VAR_DIR", "/tmp")) / f"consoleproxy-{port}.log", "w")
+    proxy = subprocess.Popen([sys.executable, "manage.py", "consoleproxy", "--port", str(port)],
+                             cwd=Path(__file__).resolve().parents[1], env=subprocess_env(), stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline or proxy.poll() is not None:
+            os.killpg(proxy.pid, signal.SIGKILL)
+            pytest.fail(f"the console proxy did not start: {Path(log.name).read_text()}")
+        time.sleep(0.1)
+    yield port
+    os.killpg(proxy.pid, signal.SIGTERM)
+    proxy.wait(10)
+    log.close()

@@ -18,6 +18,8 @@ class Action:
     command: str
     icon: str = ""
     danger: bool = False
+    # Opens its page in a new window (the console) instead of a dialog.
+    new_window: bool = False
     show: Callable[[Any, Any], bool] = lambda obj, user: True
 
     def url(self, obj) -> str:
@@ -29,7 +31,7 @@ class Action:
 
 def available_actions(actions, obj, user) -> list[dict]:
     return [
-        {"label": a.label, "url": a.url(obj), "icon": a.icon, "danger": a.danger}
+        {"label": a.label, "url": a.url(obj), "icon": a.icon, "danger": a.danger, "new_window": a.new_window}
         for a in actions
         if a.available(obj, user)
     ]

@@ -51,7 +51,8 @@ class IsoViewSet(CommandViewSet):
 
 class VirtualMachineViewSet(CommandViewSet):
     """Instances: POST deploys (202 with the job); actions start, stop,
-    reboot, recover, restore, migrate, scale, resetpassword, resetsshkey."""
+    reboot, recover, restore, migrate, scale, resetpassword, resetsshkey,
+    console (createConsoleEndpoint)."""
 
     commands = {"list": "listVirtualMachines", "retrieve": "listVirtualMachines",
                 "create": "deployVirtualMachine", "partial_update": "updateVirtualMachine",
@@ -59,7 +60,7 @@ class VirtualMachineViewSet(CommandViewSet):
                 "reboot": "rebootVirtualMachine", "recover": "recoverVirtualMachine",
                 "restore": "restoreVirtualMachine", "migrate": "migrateVirtualMachine",
                 "scale": "scaleVirtualMachine", "resetpassword": "resetPasswordForVirtualMachine",
-                "resetsshkey": "resetSSHKeyForVirtualMachine", "nics": "listNics"}
+                "resetsshkey": "resetSSHKeyForVirtualMachine", "nics": "listNics", "console": "createConsoleEndpoint"}
     serializer_class = VirtualMachineSerializer
 
     def destroy_params(self, id) -> dict:
@@ -103,6 +104,11 @@ class VirtualMachineViewSet(CommandViewSet):
     @action(detail=True, methods=["post"], url_path="reset-ssh-key")
     def resetsshkey(self, request, id=None):
         return self._act("resetsshkey", id)
+
+    @action(detail=True, methods=["post"])
+    def console(self, request, id=None):
+        """A console URL and single-use token, as createConsoleEndpoint."""
+        return self._act("console", id, "virtualmachineid")
 
     @action(detail=True, methods=["get"])
     def nics(self, request, id=None):

@@ -60,9 +60,11 @@ EDIT = Action("Edit", "compute:instance_edit", "updateVirtualMachine", "pencil",
               show=lambda vm, user: vm.state not in (State.DESTROYED, State.EXPUNGING))
 MIGRATE = Action("Migrate", "compute:instance_migrate", "migrateVirtualMachine", "arrow-left-right",
                  show=lambda vm, user: vm.state == State.RUNNING and user.is_root_admin)
+VIEW_CONSOLE = Action("View Console", "compute:instance_console", "createConsoleEndpoint", "display",
+                      new_window=True, show=lambda vm, user: vm.state == State.RUNNING)
 
-ROW_ACTIONS = (START, STOP, REBOOT, DESTROY, RECOVER)
-DETAIL_ACTIONS = (START, STOP, REBOOT, MIGRATE, CHANGE_OFFERING, RESET_PASSWORD, RESET_SSH_KEY, EDIT, REINSTALL,
+ROW_ACTIONS = (VIEW_CONSOLE, START, STOP, REBOOT, DESTROY, RECOVER)
+DETAIL_ACTIONS = (VIEW_CONSOLE, START, STOP, REBOOT, MIGRATE, CHANGE_OFFERING, RESET_PASSWORD, RESET_SSH_KEY, EDIT, REINSTALL,
                   RECOVER, DESTROY, EXPUNGE)
 
 # Jobs whose answer holds a password the user has not seen yet (a deploy

@@ -6,63 +6,15 @@ stop → a template from the root volume → start → destroy and expunge, with
 import json
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from cs import CloudStack
 
 from accounts.services.users import register_user_keys
-from cloudstack_ui.config.services import update_setting
 from compute.models import Template, TemplateZone, VirtualMachine
-from infrastructure.services import clusters, hosts, pods, storage, zones
-from network.models import NetworkOffering
-from network.services import ip_ranges, networks, physical_networks
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-IMAGES = Path("/var/lib/libvirt/images")
-
-
-@pytest.fixture
-def kvm_zone(libvirtd, root_admin, tmp_path):
-    zone = zones.create_zone(root_admin, name="kvm", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
-    physical = physical_networks.create_physical_network(root_admin, zone, name="kvm-phys")
-    physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
-    networks.create_network(root_admin, zone, NetworkOffering.objects.get(
-        name="DefaultSharedNetworkOfferingWithSGService"), name="defaultGuestNetwork")
-    pod = pods.create_pod(root_admin, zone, name="kvm-pod", gateway="10.7.0.1", netmask="/24",
-                          start_ip="10.7.0.2", end_ip="10.7.0.20")
-    ip_ranges.create_vlan_ip_range(root_admin, zone, pod=pod, gateway="10.7.0.1", netmask="/24",
-                                   start_ip="10.7.0.100", end_ip="10.7.0.150", for_virtual_network=False)
-    cluster = clusters.add_cluster(root_admin, pod, name="kvm-c1", hypervisor="KVM")
-    update_setting(root_admin, "kvm.guest.acceleration", "qemu", scope="cluster", scope_uuid=cluster.uuid)
-    hosts.add_host(root_admin, cluster, url=libvirtd.URL)
-    pool_dir = IMAGES / f"csui-lifecycle-{uuid.uuid4().hex[:8]}"
-    storage.create_storage_pool(root_admin, zone, name="kvm-ps", url=f"sharedmountpoint://{pool_dir}",
-                                cluster=cluster)
-    secondary = tmp_path / "secondary"
-    secondary.mkdir()
-    storage.add_image_store(root_admin, zone, url=f"file://{secondary}")
-    zones.update_zone(root_admin, zone, allocation_state="Enabled")
-    yield zone
-    _remove_pool(libvirtd.URL, pool_dir)
-
-
-def _remove_pool(url: str, pool_dir: Path) -> None:
-    import libvirt
-
-    connection = libvirt.open(url)
-    try:
-        for name in connection.listAllStoragePools():
-            if name.XMLDesc(0).find(str(pool_dir)) >= 0:
-                for volume in name.listAllVolumes():
-                    volume.delete(0)
-                if name.isActive():
-                    name.destroy()
-                name.undefine()
-    finally:
-        connection.close()
 
 
 def _domain_state(url: str, name: str) -> int | None:
