@@ -190,12 +190,11 @@ def libvirtd():
             os.kill(pid, signal.SIGTERM)
 
 
-@pytest.fixture
-def kvm_zone(libvirtd, root_admin, tmp_path):
-    """A Basic zone whose one host is this machine's libvirtd (QEMU with
-    software emulation, the built-in template downloaded into its
+def build_kvm_zone(admin, secondary: Path, libvirt_url: str = "qemu:///system"):
+    """A Basic zone whose one host is the libvirtd at `libvirt_url` (QEMU
+    with software emulation; the built-in template is copied into its
     secondary storage), built through the services as the wizard builds it.
-    Use with transactional tests."""
+    Answers the zone and its primary storage directory."""
     import uuid
 
     from cloudstack_ui.config.services import update_setting
@@ -203,30 +202,37 @@ def kvm_zone(libvirtd, root_admin, tmp_path):
     from network.models import NetworkOffering
     from network.services import ip_ranges, networks, physical_networks
 
-    zone = zones.create_zone(root_admin, name="kvm", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
-    physical = physical_networks.create_physical_network(root_admin, zone, name="kvm-phys")
-    physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
-    networks.create_network(root_admin, zone, NetworkOffering.objects.get(
+    zone = zones.create_zone(admin, name="kvm", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.2")
+    physical = physical_networks.create_physical_network(admin, zone, name="kvm-phys")
+    physical_networks.add_traffic_type(admin, physical, traffic_type="Guest")
+    networks.create_network(admin, zone, NetworkOffering.objects.get(
         name="DefaultSharedNetworkOfferingWithSGService"), name="defaultGuestNetwork")
-    pod = pods.create_pod(root_admin, zone, name="kvm-pod", gateway="10.7.0.1", netmask="/24",
+    pod = pods.create_pod(admin, zone, name="kvm-pod", gateway="10.7.0.1", netmask="/24",
                           start_ip="10.7.0.2", end_ip="10.7.0.20")
-    ip_ranges.create_vlan_ip_range(root_admin, zone, pod=pod, gateway="10.7.0.1", netmask="/24",
-                                   start_ip="10.7.0.100", end_ip="10.7.0.150", for_virtual_network=False)
-    cluster = clusters.add_cluster(root_admin, pod, name="kvm-c1", hypervisor="KVM")
-    update_setting(root_admin, "kvm.guest.acceleration", "qemu", scope="cluster", scope_uuid=cluster.uuid)
-    hosts.add_host(root_admin, cluster, url=libvirtd.URL)
+    ip_ranges.create_vlan_ip_range(admin, zone, pod=pod, gateway="10.7.0.1", netmask="/24",
+                                   start_ip="10.7.0.100", end_ip="10.7.0.199", for_virtual_network=False)
+    cluster = clusters.add_cluster(admin, pod, name="kvm-c1", hypervisor="KVM")
+    update_setting(admin, "kvm.guest.acceleration", "qemu", scope="cluster", scope_uuid=cluster.uuid)
+    hosts.add_host(admin, cluster, url=libvirt_url)
     pool_dir = Path("/var/lib/libvirt/images") / f"csui-lifecycle-{uuid.uuid4().hex[:8]}"
-    storage.create_storage_pool(root_admin, zone, name="kvm-ps", url=f"sharedmountpoint://{pool_dir}",
-                                cluster=cluster)
-    secondary = tmp_path / "secondary"
-    secondary.mkdir()
-    storage.add_image_store(root_admin, zone, url=f"file://{secondary}")
-    zones.update_zone(root_admin, zone, allocation_state="Enabled")
+    storage.create_storage_pool(admin, zone, name="kvm-ps", url=f"sharedmountpoint://{pool_dir}", cluster=cluster)
+    secondary.mkdir(exist_ok=True)
+    storage.add_image_store(admin, zone, url=f"file://{secondary}")
+    zones.update_zone(admin, zone, allocation_state="Enabled")
+    return zone, pool_dir
+
+
+@pytest.fixture
+def kvm_zone(libvirtd, root_admin, tmp_path):
+    """build_kvm_zone on this machine's libvirtd; its storage pool is removed
+    afterwards. Use with transactional tests."""
+    zone, pool_dir = build_kvm_zone(root_admin, tmp_path / "secondary", libvirtd.URL)
     yield zone
-    _remove_pool(libvirtd.URL, pool_dir)
+    remove_pool(libvirtd.URL, pool_dir)
 
 
-def _remove_pool(url: str, pool_dir: Path) -> None:
+def remove_pool(url: str, pool_dir: Path) -> None:
+    """Delete the libvirt storage pool over `pool_dir` and its volumes."""
     import libvirt
 
     connection = libvirt.open(url)

@@ -250,9 +250,10 @@ class FakeVncServer:
 
 
 class WebSocketClient:
-    """Just enough of RFC 6455 for binary frames to and from the proxy."""
+    """Just enough of RFC 6455 for binary frames to and from the proxy;
+    `received` keeps every byte read unless `record` is off."""
 
-    def __init__(self, port: int, token: str | None):
+    def __init__(self, port: int, token: str | None, *, record: bool = True):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
         key = base64.b64encode(os.urandom(16)).decode()
         query = f"?token={token}" if token is not None else ""
@@ -266,8 +267,8 @@ class WebSocketClient:
                 break
             head += chunk
         self.accepted = head.startswith(b"HTTP/1.1 101")
-        self.buffer = b""
-        self.received = b""
+        self.buffer = bytearray()
+        self.received = bytearray() if record else None
 
     def send(self, data: bytes):
         mask = os.urandom(4)
@@ -279,22 +280,26 @@ class WebSocketClient:
             opcode, length = struct.unpack(">BB", self._exactly(2))
             if length == 126:
                 (length,) = struct.unpack(">H", self._exactly(2))
+            elif length == 127:
+                (length,) = struct.unpack(">Q", self._exactly(8))
             payload = self._exactly(length)
             if opcode & 0x0F == 0x8:
-                raise ConnectionError(f"closed by the proxy: {payload[2:].decode()}")
+                raise ConnectionError(f"closed by the proxy: {payload[2:].decode(errors='replace')}")
             self.buffer += payload
-            self.received += payload
-        data, self.buffer = self.buffer[:count], self.buffer[count:]
+            if self.received is not None:
+                self.received += payload
+        data = bytes(self.buffer[:count])
+        del self.buffer[:count]
         return data
 
     def _exactly(self, count: int) -> bytes:
-        data = b""
+        data = bytearray()
         while len(data) < count:
             chunk = self.sock.recv(count - len(data))
             if not chunk:
                 raise ConnectionError("the proxy closed the connection")
             data += chunk
-        return data
+        return bytes(data)
 
     def close(self):
         self.sock.close()
