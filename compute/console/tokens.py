@@ -170,6 +170,11 @@ def end_console_session(session_id: int, reason: str) -> None:
         ended=timezone.now(), end_reason=reason[:512])
 
 
+def opened_console_sessions(vm: VirtualMachine, limit: int = 10):
+    """The latest sessions a proxy opened on `vm`, newest first."""
+    return vm.console_sessions.filter(used__isnull=False).select_related("user").order_by("-used")[:limit]
+
+
 def console_session_status(token: str) -> dict:
     """What became of a token, for the console page after a disconnect:
     `state` is "unused", "open", "ended" or "refused", with a message."""

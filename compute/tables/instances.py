@@ -97,3 +97,17 @@ class InstanceVolumeTable(tables.Table):
 
     def __init__(self, *args, show_pool: bool = False, **kwargs):
         super().__init__(*args, exclude=[] if show_pool else ["storage_pool"], **kwargs)
+
+
+class ConsoleSessionTable(tables.Table):
+    """Console sessions opened on an instance: who, from where, when and
+    why each ended."""
+
+    user = tables.Column(verbose_name="User", orderable=False)
+    client_address = tables.Column(verbose_name="From", orderable=False)
+    used = tables.DateTimeColumn(verbose_name="Opened", orderable=False)
+    ended = tables.DateTimeColumn(verbose_name="Ended", orderable=False, default="open")
+    end_reason = tables.Column(verbose_name="Why it ended", orderable=False)
+
+    class Meta(Meta):
+        empty_text = "No console session was opened on this instance."

@@ -23,6 +23,7 @@ from cloudstack_ui.jobs.services import submit_job
 from cloudstack_ui.ui.actions import Action, available_actions
 from cloudstack_ui.ui.views import CommandListView, CommandPermissionMixin, ObjectActionView, object_action
 from compute.api.serializers import NicSerializer
+from compute.console.tokens import opened_console_sessions
 from compute.forms import instances as forms
 from compute.models import VirtualMachine
 from compute.tables import instances as tables
@@ -125,7 +126,8 @@ class InstanceListView(CommandListView):
 
 class InstanceDetailView(CommandPermissionMixin, TemplateView):
     """One instance: its fields, NICs (listNics), security groups, volumes,
-    recent events and the actions its state allows. Refreshes itself while
+    recent events, its latest console sessions and the actions its state
+    allows. Refreshes itself while
     the instance is changing state."""
 
     command = "listVirtualMachines"
@@ -141,6 +143,7 @@ class InstanceDetailView(CommandPermissionMixin, TemplateView):
             show_pool=user.is_root_admin, prefix="vol-")
         RequestConfig(self.request, paginate=False).configure(volumes)
         return super().get_context_data(
+            console_sessions=tables.ConsoleSessionTable(opened_console_sessions(vm), prefix="console-"),
             object=vm, state_badge=tables.state_badge(vm.state), fields=self.fields(vm, user),
             nics=tables.NicTable(nics, prefix="nic-"), volumes=volumes,
             security_groups=list(vm.security_groups.all()),

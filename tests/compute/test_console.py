@@ -189,6 +189,8 @@ def test_reconnect_takes_a_new_token_and_status_says_what_became_of_one(volume_w
 
     end_console_session(target.session_id, "The console was closed by the browser.")
     assert status(first) == {"state": "ended", "message": "The console was closed by the browser."}
+    sessions = client.get(f"/client/instances/{vm.uuid}/").content.decode().split('id="instance-console-sessions"')[1]
+    assert "comp1-user" in sessions and "The console was closed by the browser." in sessions
     assert status("nope")["reason"] == "unknown"
     call(user, "stopVirtualMachine", id=vm.uuid)
     refused = client.post(f"/client/instances/{vm.uuid}/console/token")
