@@ -368,6 +368,10 @@ class Capacity(models.Model):
     type = models.PositiveSmallIntegerField(choices=Type.choices)
     total = models.BigIntegerField(default=0)
     used = models.BigIntegerField(default=0)
+    # Kept by the database itself whoever writes total or used, so the
+    # planner ranks a zone's hosts by free memory through an index.
+    free = models.GeneratedField(expression=models.F("total") - models.F("used"),
+                                 output_field=models.BigIntegerField(), db_persist=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -375,6 +379,7 @@ class Capacity(models.Model):
             models.UniqueConstraint(fields=["host", "type"], name="capacity_per_host_type"),
             models.UniqueConstraint(fields=["storage_pool", "type"], name="capacity_per_pool_type"),
         ]
+        indexes = [models.Index(fields=["zone", "type", "-free", "host"], name="capacity_most_free_first")]
 
     @property
     def percent_used(self) -> float:

@@ -18,7 +18,7 @@ from accounts.models import Account, ResourceLimit
 from accounts.services.accounts import lock_account
 from accounts.services.scope import ensure_can_admin_account
 from accounts.settings_keys import ACCOUNT_LIMIT_KEYS
-from cloudstack_ui.config.keys import get_value
+from cloudstack_ui.config.keys import read_values
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceAllocationError
 
 GB = 1024**3
@@ -75,11 +75,12 @@ def _in_unit(resource_type: int, amount: int) -> int:
 
 def limits_of(accounts: list[Account], resource_type: int | None = None) -> dict[tuple[int, int], int]:
     """{(account id, type): limit} for these accounts, explicit or the
-    global default, in two queries whatever the number of accounts."""
+    global default, in two queries whatever the number of accounts and types."""
     types = [resource_type] if resource_type is not None else supported_types()
     explicit = {(row.account_id, row.resource_type): row.max for row in ResourceLimit.objects.filter(
         account__in=accounts, resource_type__in=types)}
-    defaults = {t: get_value(ACCOUNT_LIMIT_KEYS[t]) for t in types}
+    settings = read_values([ACCOUNT_LIMIT_KEYS[t] for t in types])
+    defaults = {t: settings.get(ACCOUNT_LIMIT_KEYS[t]) for t in types}
     return {(a.pk, t): -1 if a.is_root_admin else explicit.get((a.pk, t), defaults[t]) for a in accounts for t in types}
 
 

@@ -1,9 +1,11 @@
 """Declared global settings. A key says its name (CloudStack's), category,
 type, default and what it does; `get_value` answers the typed current value.
-Reading a key costs one query; callers on hot paths read it once per request."""
+Reading a key costs one query; callers on hot paths read it once per request,
+or several keys at once with `read_values`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db import models
 
@@ -106,16 +108,36 @@ def resolve_scope(scope: str, uuid):
     return found
 
 
-def get_values(key: ConfigKey, scope_uuids) -> dict:
-    """The value of `key` for each of several objects of its scope, read in
-    one query: {uuid: value}, each falling back as get_value does."""
+class ValueSnapshot:
+    """The values of some keys at every scope as one query read them, for a
+    decision that looks them up many times (a placement reads factors per
+    cluster): `get` answers what get_value answered at that moment."""
+
+    def __init__(self, raw: dict):
+        self._raw = raw  # (name, scope uuid or None) -> stored text
+        self._parsed: dict = {}
+
+    def get(self, key: ConfigKey, scope_uuid=None):
+        scope = None if scope_uuid is None else _as_uuid(scope_uuid)
+        if (key.name, scope) not in self._parsed:
+            raw = self._raw.get((key.name, scope)) if scope is not None else None
+            if raw is None:
+                raw = self._raw.get((key.name, None), key.default)
+            self._parsed[(key.name, scope)] = key.parse(raw)
+        return self._parsed[(key.name, scope)]
+
+
+def read_values(keys) -> ValueSnapshot:
+    """Every value set for `keys`, globally and per object, in one query."""
     from cloudstack_ui.config.models import ConfigurationValue
 
-    rows = dict(ConfigurationValue.objects.filter(name=key.name).filter(
-        models.Q(scope_uuid__isnull=True) | models.Q(scope_uuid__in=list(scope_uuids))).values_list(
-        "scope_uuid", "value"))
-    fallback = key.parse(rows[None] if None in rows else key.default)
-    return {uuid: key.parse(rows[uuid]) if uuid in rows else fallback for uuid in scope_uuids}
+    rows = ConfigurationValue.objects.filter(name__in=[key.name for key in keys]).values_list(
+        "name", "scope_uuid", "value")
+    return ValueSnapshot({(name, scope): value for name, scope, value in rows})
+
+
+def _as_uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def get_value(key: ConfigKey, scope_uuid=None):

@@ -101,7 +101,8 @@ class DeployVirtualMachine(_InstanceJob):
         recorded = current_job_instance_uuid()
         if recorded is None:
             raise InvalidParameter("deployVirtualMachine runs as an async job", field="zoneid")
-        vm = VirtualMachine.objects.get(uuid=recorded)
+        vm = VirtualMachine.objects.select_related("account", "zone", "service_offering", "template", "iso").get(
+            uuid=recorded)
         request = instances.deploy_request(caller, vm, network_uuids=p.get("networkids", ()),
                                            ip_address=p.get("ipaddress", ""),
                                            host=find_optional(Host, p.get("hostid"), "hostid"))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, ResourceLimit, SSHKeyPair
@@ -40,7 +40,7 @@ from compute.models import DiskOffering, InstanceGroup, Nic, ServiceOffering, Vi
 from compute.services import planner, templates, volumes
 from compute.services.offerings import visible_service_offerings
 from compute.services.storage_access import driver_and_access, pool_host, pool_ref
-from infrastructure.hypervisors import InstanceSpec, NicSpec, PowerState
+from infrastructure.hypervisors import InstanceSpec, NicSpec, PowerState, SecurityRule, SecurityRuleSet
 from infrastructure.models import Host, Zone
 from infrastructure.services.access import locked
 from infrastructure.services.monitoring import host_access
@@ -258,7 +258,7 @@ def deploy_virtual_machine(caller, *, zone: Zone, service_offering: ServiceOffer
         vm.name = vm.display_name = f"VM-{vm.uuid}"[:63]
     vm.internal_name = f"i-{account.pk}-{vm.pk}-VM"
     vm.save(update_fields=["name", "display_name", "internal_name"])
-    vm.security_groups.set(groups)
+    vm.security_groups.add(*groups)
     Volume.objects.create(
         name=f"ROOT-{vm.pk}", account=account, zone=zone, volume_type=Volume.Type.ROOT, size=root_size,
         disk_offering=disk_offering if template.is_iso else None, instance=vm, device_id=0,
@@ -292,7 +292,6 @@ def launch_virtual_machine(caller, vm: VirtualMachine, request: DeployRequest) -
             _take_addresses(vm, request.networks, request.ip_address, pod=None)
             return vm
         placement = planner.allocate_host(vm, host=request.requested_host)
-        vm.refresh_from_db()
         _take_addresses(vm, request.networks, request.ip_address, pod=placement.host.pod)
         _create_volumes(vm, placement.host)
         _define_and_start(vm, placement.host)
@@ -329,18 +328,18 @@ def _create_volumes(vm: VirtualMachine, host: Host) -> None:
                                                    path=str(volume.uuid), format=info.format, size=info.size)
 
 
-def _nic_specs(vm: VirtualMachine, host: Host) -> tuple[NicSpec, ...]:
+def _nics(vm: VirtualMachine) -> list[Nic]:
+    """The instance's NICs with what defining it and its rules read of them."""
+    return list(vm.nics.select_related("network__offering", "guest_ip"))
+
+
+def _nic_specs(vm: VirtualMachine, host: Host, nics: list[Nic]) -> tuple[NicSpec, ...]:
     labels = dict(TrafficType.objects.filter(
-        traffic_type=TrafficType.Kind.GUEST,
-        physical_network__in=[n.network.physical_network_id for n in vm.nics.all()]
+        traffic_type=TrafficType.Kind.GUEST, physical_network__in={n.network.physical_network_id for n in nics}
     ).values_list("physical_network_id", _label_field(host.hypervisor)))
-    specs = []
-    for nic in vm.nics.select_related("network__offering", "guest_ip"):
-        specs.append(NicSpec(mac=nic.guest_ip.mac_address,
-                             network=labels.get(nic.network.physical_network_id, "") or "",
-                             security_filter=_filter_name(vm, nic) if nic.network.offering.has_security_groups
-                             else ""))
-    return tuple(specs)
+    return tuple(NicSpec(mac=nic.guest_ip.mac_address, network=labels.get(nic.network.physical_network_id, "") or "",
+                         security_filter=_filter_name(vm, nic) if nic.network.offering.has_security_groups else "")
+                 for nic in nics)
 
 
 def _label_field(hypervisor: str) -> str:
@@ -356,30 +355,50 @@ def _member_addresses(group: SecurityGroup) -> list[str]:
                 .values_list("guest_ip__address", flat=True))
 
 
-def apply_security_rules(vm: VirtualMachine) -> None:
-    """Install the rule set of each of the instance's NICs on its host."""
+def apply_security_rules(vm: VirtualMachine, *, nics: list[Nic] | None = None,
+                         rules: tuple[SecurityRule, ...] | None = None) -> None:
+    """Install the rule set of each of the instance's NICs on its host. The
+    rules of its groups are worked out once for all its NICs (`rules`
+    when the caller already has them for the same groups)."""
     if vm.host_id is None:
         return
+    guarded = [nic for nic in (_nics(vm) if nics is None else nics) if nic.network.offering.has_security_groups]
+    if not guarded:
+        return
+    if rules is None:
+        rules = security_groups.group_rules(list(vm.security_groups.all()), _member_addresses)
     driver, access = driver_and_access(vm.host)
-    groups = list(vm.security_groups.all())
-    for nic in vm.nics.select_related("network__offering", "guest_ip"):
-        if nic.network.offering.has_security_groups:
-            driver.apply_security_rules(access, security_groups.rule_set(
-                _filter_name(vm, nic), nic.guest_ip.mac_address, groups, _member_addresses))
+    for nic in guarded:
+        driver.apply_security_rules(access, SecurityRuleSet(_filter_name(vm, nic), nic.guest_ip.mac_address, rules))
 
 
 def reapply_security_rules(groups) -> int:
     """Re-install the rules of every running member of `groups` (and of
     instances whose rules name them as a source), after rules or
-    memberships changed; answers how many instances were updated."""
+    memberships changed; answers how many instances were updated. The
+    rules of a set of groups are worked out once for all its members."""
     group_ids = [g.pk for g in groups]
     affected = VirtualMachine.objects.filter(
         Q(security_groups__in=group_ids) | Q(security_groups__rules__source_group__in=group_ids),
-        host__isnull=False, state=State.RUNNING).select_related("host").distinct()
+        host__isnull=False, state=State.RUNNING).select_related("host").prefetch_related(
+        "security_groups", Prefetch("nics", queryset=Nic.objects.select_related("network__offering", "guest_ip"))
+    ).distinct()
+    addresses: dict[int, list[str]] = {}
+
+    def member_addresses(group: SecurityGroup) -> list[str]:
+        if group.pk not in addresses:
+            addresses[group.pk] = _member_addresses(group)
+        return addresses[group.pk]
+
+    rules_of: dict[tuple, tuple[SecurityRule, ...]] = {}
     count = 0
     for vm in affected:
+        members_of = list(vm.security_groups.all())
+        key = tuple(group.pk for group in members_of)
         try:
-            apply_security_rules(vm)
+            if key not in rules_of:
+                rules_of[key] = security_groups.group_rules(members_of, member_addresses)
+            apply_security_rules(vm, nics=list(vm.nics.all()), rules=rules_of[key])
             count += 1
         except CloudStackError as exc:
             logger.warning("rules of instance %s not re-applied: %s", vm.name, exc)
@@ -391,21 +410,23 @@ def _define_and_start(vm: VirtualMachine, host: Host) -> None:
     template = vm.iso or vm.template
     boot = templates.template_boot_details(template) if not vm.iso else {}
     offering = vm.service_offering
+    nics = _nics(vm)
     spec = InstanceSpec(
         name=vm.internal_name, uuid=str(vm.uuid), vcpus=offering.cpu_number, cpu_speed=offering.cpu_speed,
         memory=offering.memory * MB, vnc_password=vm.vnc_password,
-        disks=volumes.disks_for_instance(vm), nics=_nic_specs(vm, host),
+        disks=volumes.disks_for_instance(vm), nics=_nic_specs(vm, host, nics),
         kernel=boot.get("kernel", ""), initrd=boot.get("initrd", ""), cmdline=boot.get("cmdline", ""),
         iso=templates.iso_path(vm.iso, host) if vm.iso else "",
         acceleration=get_value(KVM_ACCELERATION, host.cluster.uuid) if host.hypervisor == "KVM" else "kvm")
-    apply_security_rules(vm)
+    apply_security_rules(vm, nics=nics)
     driver.destroy_instance(access, vm.internal_name)
     driver.define_instance(access, spec)
     driver.start_instance(access, vm.internal_name)
-    VirtualMachine.objects.filter(pk=vm.pk).update(
-        state=State.RUNNING, state_reason="", power_state=PowerState.ON.value,
-        power_state_updated=timezone.now(), last_host=host)
-    vm.refresh_from_db()
+    started = {"state": State.RUNNING, "state_reason": "", "power_state": PowerState.ON.value,
+               "power_state_updated": timezone.now(), "last_host": host}
+    VirtualMachine.objects.filter(pk=vm.pk).update(**started)
+    for name, value in started.items():
+        setattr(vm, name, value)
 
 
 def _fail_deploy(caller, vm: VirtualMachine, exc: CloudStackError) -> None:

@@ -16,15 +16,20 @@ claims it under the host's row lock (and each pool's), re-reading the use
 after taking the lock, so concurrent deploys never over-commit a host or a
 pool. When nothing qualifies, InsufficientCapacity says per cluster and
 host why each was left out; `explain_placement` answers the same reasons
-as a dry run."""
+as a dry run.
+
+A decision reads the settings it needs in one query, and first looks only
+at the hosts the capacity rows' indexed free memory ranks highest; every
+host is evaluated only when none of those fits."""
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from cloudstack_ui.config.keys import get_value, get_values
+from cloudstack_ui.config.keys import ValueSnapshot, read_values
 from cloudstack_ui.errors import InsufficientCapacity, InvalidParameter
 from compute.models import DiskOffering, ServiceOffering, Template, VirtualMachine, Volume
 from infrastructure.models import Capacity, Cluster, Host, StoragePool, Zone
@@ -38,6 +43,7 @@ from infrastructure.settings_keys import (
 )
 
 SHORTLIST = 50  # hosts the database offers first, most free memory first
+SETTINGS = (USE_LOCAL_STORAGE, HA_TAG, STORAGE_OVERPROVISIONING, CPU_OVERPROVISIONING, MEM_OVERPROVISIONING)
 MB = 1024 ** 2
 GB = 1024 ** 3
 ENABLED = "Enabled"
@@ -68,10 +74,13 @@ class Placement:
 @dataclass
 class _Candidate:
     host_id: int
+    host_name: str
     cluster_name: str
     free_cpu: float
     free_memory: float
     pools: dict
+    cpu_factor: float
+    memory_factor: float
 
     def load_host(self) -> Host:
         return Host.objects.select_related("cluster", "pod").get(pk=self.host_id)
@@ -98,7 +107,7 @@ class _HostRow:
     memory: int
 
 
-HOST_FIELDS = ("pk", "name", "cluster_id", "cluster__name", "cluster__allocation_state",
+HOST_FIELDS = ("id", "name", "cluster_id", "cluster__name", "cluster__allocation_state",
                "pod__name", "pod__allocation_state", "state", "resource_state", "hypervisor", "tags", "cpu_number",
                "cpu_speed", "memory")
 
@@ -109,17 +118,24 @@ def _tags(text: str) -> frozenset[str]:
 
 def _host_use(host_ids=None, *, zone=None, exclude_vm=None) -> dict[int, tuple[int, int]]:
     """{host id: (CPU MHz, memory MB)} held by instances (of some hosts, or
-    of a zone's), in one query."""
+    of a zone's), in one query. For some hosts each instance's offering is
+    a correlated lookup, not a join, which could let MySQL start from the
+    few offerings and read every instance of them; a zone's or all hosts'
+    use reads every instance anyway, through a join."""
     held = VirtualMachine.objects.filter(host__isnull=False)
-    if host_ids is not None:
-        held = held.filter(host_id__in=host_ids)
     if zone is not None:
         held = held.filter(host__zone=zone)
     if exclude_vm is not None:
         held = held.exclude(pk=exclude_vm.pk)
-    rows = held.values("host_id").annotate(
-        cpu=Sum(F("service_offering__cpu_number") * F("service_offering__cpu_speed")),
-        memory=Sum("service_offering__memory"))
+    if host_ids is None:
+        cpu = Sum(F("service_offering__cpu_number") * F("service_offering__cpu_speed"))
+        memory = Sum("service_offering__memory")
+    else:
+        held = held.filter(host_id__in=host_ids)
+        offering = ServiceOffering.objects.filter(pk=OuterRef("service_offering_id")).order_by()
+        cpu = Sum(Subquery(offering.values(mhz=F("cpu_number") * F("cpu_speed"))))
+        memory = Sum(Subquery(offering.values("memory")))
+    rows = held.values("host_id").annotate(cpu=cpu, memory=memory)
     return {r["host_id"]: (r["cpu"] or 0, r["memory"] or 0) for r in rows}
 
 
@@ -135,9 +151,16 @@ def _pool_use(pool_ids) -> dict[int, int]:
     return {r["storage_pool_id"]: r["total"] or 0 for r in rows}
 
 
-def _needs(vm: VirtualMachine) -> tuple[list[VolumeNeed], list[StoragePool]]:
+def _allocated_bytes():
+    """What a pool's volumes are allocated, as an annotation of StoragePool rows."""
+    per_pool = (Volume.objects.filter(storage_pool=OuterRef("pk"), removed__isnull=True).order_by()
+                .values("storage_pool").annotate(total=Sum("size")).values("total"))
+    return Coalesce(Subquery(per_pool), 0)
+
+
+def _needs(vm: VirtualMachine, values: ValueSnapshot) -> tuple[list[VolumeNeed], list[StoragePool]]:
     """The instance's volumes still to place, and the pools its placed ones are on."""
-    local_data = get_value(USE_LOCAL_STORAGE, vm.zone.uuid)
+    local_data = values.get(USE_LOCAL_STORAGE, vm.zone.uuid)
     needs, placed = [], []
     for volume in vm.volumes.filter(removed__isnull=True).select_related("disk_offering", "storage_pool"):
         if volume.storage_pool_id:
@@ -156,11 +179,11 @@ class _Evaluation:
     """One pass over a zone's hosts and pools for one request."""
 
     def __init__(self, zone: Zone, *, cpu: int, memory: int, host_tags: frozenset, ha: bool, hypervisor: str,
-                 needs: list[VolumeNeed], placed: list[StoragePool], exclude_vm=None):
+                 needs: list[VolumeNeed], placed: list[StoragePool], values: ValueSnapshot, exclude_vm=None):
         self.zone, self.cpu, self.memory, self.needs = zone, cpu, memory, needs
         self.host_tags, self.ha, self.hypervisor, self.placed = host_tags, ha, hypervisor, placed
-        self.exclude_vm = exclude_vm
-        self.ha_tag = (get_value(HA_TAG) or "").strip()
+        self.values, self.exclude_vm = values, exclude_vm
+        self.ha_tag = (values.get(HA_TAG) or "").strip()
         self.reasons: dict[str, list[str]] = defaultdict(list)
 
     def hosts(self, only: Host | None = None, shortlist: int = 0, prefer: Host | None = None) -> list[_HostRow]:
@@ -173,23 +196,31 @@ class _Evaluation:
         if not shortlist:
             return [_HostRow(*row) for row in found.order_by("id").values_list(*HOST_FIELDS)]
         # The capacity rows keep what instances hold per host (updated at each
-        # claim and release, and recalculated on schedule), so the likeliest
-        # hosts come from one join; a host without rows yet is found by the
+        # claim and release, and recalculated on schedule) and, indexed, the
+        # memory left, so the likeliest hosts are the head of an index: the
+        # database walks it most free first and tests each row's host with a
+        # correlated subquery (a join it could reorder, sorting every host),
+        # stopping at the shortlist. A host without rows yet is found by the
         # full look that follows an empty shortlist.
-        ranked = Capacity.objects.filter(
-            type=Capacity.Type.MEMORY, host__zone=self.zone, host__state=Host.State.UP,
-            host__resource_state=Host.ResourceState.ENABLED, host__cluster__allocation_state=ENABLED,
-            host__pod__allocation_state=ENABLED)
+        usable = Host.objects.filter(
+            pk=OuterRef("host_id"), state=Host.State.UP, resource_state=Host.ResourceState.ENABLED,
+            cluster__allocation_state=ENABLED, pod__allocation_state=ENABLED)
+        if self.hypervisor:
+            usable = usable.filter(hypervisor=self.hypervisor)
+        ranked = Capacity.objects.filter(zone=self.zone, type=Capacity.Type.MEMORY).annotate(
+            usable_host=Subquery(usable.order_by().values("pk")[:1])).filter(usable_host__isnull=False)
         if only is not None:
             ranked = ranked.filter(host=only)
-        if self.hypervisor:
-            ranked = ranked.filter(host__hypervisor=self.hypervisor)
-        ranked = ranked.annotate(free=F("total") - F("used")).order_by("-free", "host_id").values_list(
-            "host_id", flat=True)
-        ids = list(ranked[:shortlist])
-        if prefer is not None:
+        ids = list(ranked.order_by("-free", "host_id").values_list("host_id", flat=True)[:shortlist])
+        if prefer is not None and prefer.pk not in ids:
             ids.append(prefer.pk)
-        return [_HostRow(*row) for row in Host.objects.filter(pk__in=ids).values_list(*HOST_FIELDS)]
+        rows = {row[0]: _HostRow(*row) for row in found.filter(pk__in=ids).order_by().values_list(*HOST_FIELDS)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def _factors(self, cluster_ids) -> dict[int, tuple[float, float]]:
+        """{cluster id: its CPU and memory overprovisioning factors}."""
+        return {pk: (self.values.get(CPU_OVERPROVISIONING, uuid), self.values.get(MEM_OVERPROVISIONING, uuid))
+                for pk, uuid in Cluster.objects.filter(pk__in=cluster_ids).order_by().values_list("pk", "uuid")}
 
     def candidates(self, only: Host | None = None, exclude=(), *, shortlist: int = 0,
                    prefer: Host | None = None) -> list[_Candidate]:
@@ -197,25 +228,19 @@ class _Evaluation:
         hosts = [h for h in self.hosts(only, shortlist, prefer) if h.pk not in excluded]
         use = (_host_use([h.pk for h in hosts], exclude_vm=self.exclude_vm) if shortlist
                else _host_use(zone=self.zone, exclude_vm=self.exclude_vm))
-        # A shortlist reads only its hosts' clusters and pools.
-        clusters = {h.cluster_id for h in hosts} if shortlist else None
-        cluster_rows = Cluster.objects.filter(zone=self.zone)
-        if clusters is not None:
-            cluster_rows = cluster_rows.filter(pk__in=clusters)
-        cluster_uuids = dict(cluster_rows.values_list("pk", "uuid"))
-        cpu_by_uuid = get_values(CPU_OVERPROVISIONING, cluster_uuids.values())
-        memory_by_uuid = get_values(MEM_OVERPROVISIONING, cluster_uuids.values())
-        cpu_factor = {pk: cpu_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
-        memory_factor = {pk: memory_by_uuid[uuid] for pk, uuid in cluster_uuids.items()}
-        pools = self._pools_by_cluster(clusters)
+        clusters = {h.cluster_id for h in hosts}
+        factors = self._factors(clusters)
+        # A shortlist reads only its hosts' clusters' pools.
+        pools = self._pools_by_cluster(clusters if shortlist else None)
         pools_of_cluster: dict = {}
         found = []
         for host in hosts:
+            cpu_factor, memory_factor = factors[host.cluster_id]
             reason = self._host_refusal(host)
             if reason is None:
                 used_cpu, used_memory = use.get(host.pk, (0, 0))
-                free_cpu = host.cpu_number * host.cpu_speed * cpu_factor[host.cluster_id] - used_cpu
-                free_memory = host.memory / MB * memory_factor[host.cluster_id] - used_memory
+                free_cpu = host.cpu_number * host.cpu_speed * cpu_factor - used_cpu
+                free_memory = host.memory / MB * memory_factor - used_memory
                 if free_cpu < self.cpu:
                     reason = f"{int(free_cpu)} MHz free, {self.cpu} needed"
                 elif free_memory < self.memory:
@@ -229,7 +254,8 @@ class _Evaluation:
             if reason is not None:
                 self.reasons[host.cluster_name].append(f"host {host.name}: {reason}")
                 continue
-            found.append(_Candidate(host.pk, host.cluster_name, free_cpu, free_memory, chosen))
+            found.append(_Candidate(host.pk, host.name, host.cluster_name, free_cpu, free_memory, chosen,
+                                    cpu_factor, memory_factor))
         return found
 
     def _host_refusal(self, host: _HostRow) -> str | None:
@@ -255,13 +281,11 @@ class _Evaluation:
         found = StoragePool.objects.filter(zone=self.zone, state=StoragePool.State.UP)
         if clusters is not None:
             found = found.filter(Q(cluster_id__in=clusters) | Q(cluster__isnull=True))
-        pools = list(found.order_by("id"))
-        self.pool_factor = get_value(STORAGE_OVERPROVISIONING, self.zone.uuid)
+        self.pool_factor = self.values.get(STORAGE_OVERPROVISIONING, self.zone.uuid)
         self.pool_free = {}
-        allocated = _pool_use([p.pk for p in pools])
         by_cluster = defaultdict(list)
-        for pool in pools:
-            self.pool_free[pool.pk] = pool.capacity_bytes * self.pool_factor - allocated.get(pool.pk, 0)
+        for pool in found.annotate(allocated=_allocated_bytes()).order_by("id"):
+            self.pool_free[pool.pk] = pool.capacity_bytes * self.pool_factor - pool.allocated
             by_cluster[pool.cluster_id].append(pool)
         return by_cluster
 
@@ -310,59 +334,66 @@ def _ordered(candidates: list[_Candidate], prefer: Host | None, limit: int = 20)
 def _evaluation_for(vm: VirtualMachine) -> _Evaluation:
     offering = vm.service_offering
     template = vm.iso or vm.template
-    needs, placed = _needs(vm)
+    values = read_values(SETTINGS)
+    needs, placed = _needs(vm, values)
     return _Evaluation(vm.zone, cpu=offering.cpu_number * offering.cpu_speed, memory=offering.memory,
                        host_tags=_tags(offering.host_tags), ha=vm.ha_enabled, hypervisor=template.hypervisor,
-                       needs=needs, placed=placed, exclude_vm=vm)
+                       needs=needs, placed=placed, values=values, exclude_vm=vm)
 
 
 def allocate_host(vm: VirtualMachine, *, host: Host | None = None, prefer: Host | None = None,
                   exclude_hosts=()) -> Placement:
     """Choose and claim a host for `vm` (only `host` when given; `prefer`
     first when it qualifies) and pools for its unplaced volumes; sets
-    vm.host and each volume's storage_pool. InsufficientCapacity with the
-    reasons when nothing qualifies."""
+    vm.host (the claimed host, also the placement's) and each volume's
+    storage_pool. InsufficientCapacity with the reasons when nothing
+    qualifies."""
     evaluation = _evaluation_for(vm)
     candidates = evaluation.candidates(host, exclude_hosts, shortlist=SHORTLIST, prefer=prefer)
     if not candidates:
         # None of the likeliest hosts fits: look at every host, which also
         # gathers the reasons for the refusal.
-        evaluation = _evaluation_for(vm)
+        evaluation.reasons.clear()
         candidates = evaluation.candidates(host, exclude_hosts)
     for candidate in _ordered(candidates, prefer):
-        if _claim(vm, candidate, evaluation):
-            vm.refresh_from_db()
-            return Placement(candidate.load_host(), candidate.pools, evaluation.explanation())
+        claimed = _claim(vm, candidate, evaluation)
+        if claimed is not None:
+            vm.host = claimed
+            return Placement(claimed, candidate.pools, evaluation.explanation())
         evaluation.reasons[candidate.cluster_name].append(
-            f"host {candidate.load_host().name}: taken by a concurrent deploy")
+            f"host {candidate.host_name}: taken by a concurrent deploy")
     raise evaluation.refusal(f"instance {vm.name}")
 
 
-def _claim(vm: VirtualMachine, candidate: _Candidate, evaluation: _Evaluation) -> bool:
+def _claim(vm: VirtualMachine, candidate: _Candidate, evaluation: _Evaluation) -> Host | None:
     """Under the host's and pools' row locks, re-check the room left and
-    take it; False when a concurrent claim took it first."""
+    take it, storing the host's new use before the locks are let go;
+    the locked host, or None when a concurrent claim took the room first."""
     with transaction.atomic():
-        host = Host.objects.select_for_update().select_related("cluster").get(pk=candidate.host_id)
+        host = Host.objects.select_for_update().get(pk=candidate.host_id)
         used_cpu, used_memory = _host_use([host.pk], exclude_vm=vm).get(host.pk, (0, 0))
-        cpu_total = host.cpu_number * host.cpu_speed * get_value(CPU_OVERPROVISIONING, host.cluster.uuid)
-        memory_total = host.memory / MB * get_value(MEM_OVERPROVISIONING, host.cluster.uuid)
+        cpu_total = host.cpu_number * host.cpu_speed * candidate.cpu_factor
+        memory_total = host.memory / MB * candidate.memory_factor
         if used_cpu + evaluation.cpu > cpu_total or used_memory + evaluation.memory > memory_total:
-            return False
-        pools = {p.pk: p for p in StoragePool.objects.select_for_update().filter(
-            pk__in=[p.pk for p in candidate.pools.values()]).order_by("pk")}
-        allocated = _pool_use(list(pools))
+            return None
+        sizes = {need.key: need.size for need in evaluation.needs}
         wanted: dict[int, int] = defaultdict(int)
+        keys_by_pool: dict[int, list] = defaultdict(list)
         for key, pool in candidate.pools.items():
-            wanted[pool.pk] += next(n.size for n in evaluation.needs if n.key == key)
-        for pool_id, size in wanted.items():
-            pool = pools[pool_id]
-            if allocated.get(pool_id, 0) + size > pool.capacity_bytes * evaluation.pool_factor:
-                return False
+            wanted[pool.pk] += sizes[key]
+            keys_by_pool[pool.pk].append(key)
+        if wanted:
+            capacity = dict(StoragePool.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+                            .values_list("pk", "capacity_bytes"))
+            allocated = _pool_use(list(capacity))
+            for pool_id, size in wanted.items():
+                if allocated.get(pool_id, 0) + size > capacity[pool_id] * evaluation.pool_factor:
+                    return None
         VirtualMachine.objects.filter(pk=vm.pk).update(host=host)
-        for key, pool in candidate.pools.items():
-            Volume.objects.filter(pk=key).update(storage_pool=pool)
-    record_host_use(host.pk)
-    return True
+        for pool_id, keys in keys_by_pool.items():
+            Volume.objects.filter(pk__in=keys).update(storage_pool_id=pool_id)
+        record_host_use(host.pk)
+    return host
 
 
 def claim_host(vm: VirtualMachine, host: Host) -> None:
@@ -371,9 +402,12 @@ def claim_host(vm: VirtualMachine, host: Host) -> None:
     with transaction.atomic():
         locked = Host.objects.select_for_update().select_related("cluster").get(pk=host.pk)
         offering = vm.service_offering
+        values = read_values((CPU_OVERPROVISIONING, MEM_OVERPROVISIONING))
+        cpu_factor = values.get(CPU_OVERPROVISIONING, locked.cluster.uuid)
+        memory_factor = values.get(MEM_OVERPROVISIONING, locked.cluster.uuid)
         used_cpu, used_memory = _host_use([locked.pk], exclude_vm=vm).get(locked.pk, (0, 0))
-        free_cpu = locked.cpu_number * locked.cpu_speed * get_value(CPU_OVERPROVISIONING, locked.cluster.uuid) - used_cpu
-        free_memory = locked.memory / MB * get_value(MEM_OVERPROVISIONING, locked.cluster.uuid) - used_memory
+        free_cpu = locked.cpu_number * locked.cpu_speed * cpu_factor - used_cpu
+        free_memory = locked.memory / MB * memory_factor - used_memory
         needed_cpu = offering.cpu_number * offering.cpu_speed
         if free_cpu < needed_cpu or free_memory < offering.memory:
             raise InsufficientCapacity(
@@ -390,7 +424,7 @@ def release_host(vm: VirtualMachine) -> None:
         host_id = vm.host_id
         VirtualMachine.objects.filter(pk=vm.pk).update(host=None, last_host_id=host_id)
         record_host_use(host_id)
-        vm.refresh_from_db()
+        vm.host, vm.last_host_id = None, host_id
 
 
 def explain_placement(zone: Zone, offering: ServiceOffering, template: Template, *,
@@ -405,21 +439,21 @@ def explain_placement(zone: Zone, offering: ServiceOffering, template: Template,
             raise InvalidParameter("diskofferingid: an ISO needs a disk offering for the root disk",
                                    field="diskofferingid")
         root_size = (size or disk_offering.disk_size) * GB
-    local_data = get_value(USE_LOCAL_STORAGE, zone.uuid)
+    values = read_values(SETTINGS)
+    local_data = values.get(USE_LOCAL_STORAGE, zone.uuid)
     needs = [VolumeNeed("root", root_size, _tags(offering.storage_tags), offering.storage_type == "local")]
     if disk_offering is not None and not template.is_iso:
         needs.append(VolumeNeed("data", (size or disk_offering.disk_size) * GB, _tags(disk_offering.tags),
                                 disk_offering.storage_type == "local" or local_data))
     evaluation = _Evaluation(zone, cpu=offering.cpu_number * offering.cpu_speed, memory=offering.memory,
                              host_tags=_tags(offering.host_tags), ha=offering.offer_ha if ha is None else ha,
-                             hypervisor=template.hypervisor, needs=needs, placed=[])
+                             hypervisor=template.hypervisor, needs=needs, placed=[], values=values)
     candidates = _ordered(evaluation.candidates(host), None, limit=10)
     if not candidates:
         raise evaluation.refusal(f"an instance of {offering.name}")
     chosen = candidates[0]
     host = chosen.load_host()
-    names = dict(Host.objects.filter(pk__in=[c.host_id for c in candidates[1:]]).values_list("pk", "name"))
-    others = [f"cluster {c.cluster_name}: host {names[c.host_id]}: qualifies, {int(c.free_memory)} MB free"
+    others = [f"cluster {c.cluster_name}: host {c.host_name}: qualifies, {int(c.free_memory)} MB free"
               for c in candidates[1:]]
     lines = [f"chosen: host {host.name} of cluster {host.cluster.name} with "
              f"{int(chosen.free_cpu)} MHz and {int(chosen.free_memory)} MB free (the most free memory)"]

@@ -70,8 +70,11 @@ def _downloaded_file(template: Template, zone: Zone) -> str:
 def template_on_pool(template: Template, pool: StoragePool, host: Host) -> VolumeRef:
     """The template's copy on `pool`, imported from secondary storage
     through `host` the first time; the copy row is locked meanwhile, so
-    concurrent deploys import it once and wait for it."""
+    concurrent deploys import it once and wait for it. A copy already
+    imported is answered without taking the lock."""
     ref = pool_ref(pool, template_copy_name(template))
+    if TemplatePoolCopy.objects.filter(template=template, storage_pool=pool, ready=True).exists():
+        return ref
     try:
         with transaction.atomic():
             TemplatePoolCopy.objects.get_or_create(template=template, storage_pool=pool,

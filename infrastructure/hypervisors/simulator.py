@@ -11,7 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
@@ -98,8 +98,10 @@ class SimulatorDriver(HypervisorDriver):
     # --- instances ---------------------------------------------------------------
     @transaction.atomic
     def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
+        """The instance with its disks attached, the volumes read and
+        attached in one statement each."""
         machine = self._machine(host, "define_instance")
-        volumes = [self._volume(disk.volume) for disk in spec.disks]
+        volumes = self._volumes([disk.volume for disk in spec.disks])
         try:
             with transaction.atomic():
                 instance = SimulatedInstance.objects.create(
@@ -107,8 +109,13 @@ class SimulatorDriver(HypervisorDriver):
                     vnc_password=spec.vnc_password, power_state=PowerState.OFF)
         except IntegrityError:
             raise HypervisorOperationFailed(f"an instance named {spec.name} is already defined on this host")
+        devices: dict[int, int] = {}  # device id -> volume pk
         for volume, disk in zip(volumes, spec.disks, strict=True):
-            self._attach(instance, volume, disk.device_id)
+            self._check_attachable(instance, volume, disk.device_id,
+                                   device_taken=devices.setdefault(disk.device_id, volume.pk) != volume.pk)
+            volume.instance, volume.device_id = instance, disk.device_id
+        if volumes:
+            SimulatedVolume.objects.bulk_update(volumes, ["instance", "device_id"])
 
     @transaction.atomic
     def start_instance(self, host: HostAccess, name: str) -> None:
@@ -120,7 +127,7 @@ class SimulatorDriver(HypervisorDriver):
                                      if port not in used)
             instance.power_state = PowerState.ON
             instance.boots += 1
-            instance.save()
+            instance.save(update_fields=["vnc_port", "power_state", "boots"])
 
     @transaction.atomic
     def stop_instance(self, host: HostAccess, name: str, *, forced: bool = False, timeout: float = 60) -> None:
@@ -136,12 +143,13 @@ class SimulatorDriver(HypervisorDriver):
         instance.boots += 1
         instance.save(update_fields=["boots"])
 
-    @transaction.atomic
     def destroy_instance(self, host: HostAccess, name: str) -> None:
         machine = self._machine(host, "destroy_instance")
-        SimulatedVolume.objects.filter(instance__machine=machine.name, instance__name=name).update(
-            instance=None, device_id=None)
-        SimulatedInstance.objects.filter(machine=machine.name, name=name).delete()
+        defined = list(SimulatedInstance.objects.filter(machine=machine.name, name=name).values_list("pk", flat=True))
+        if defined:
+            with transaction.atomic():
+                SimulatedVolume.objects.filter(instance_id__in=defined).update(instance=None, device_id=None)
+                SimulatedInstance.objects.filter(pk__in=defined).delete()
 
     @transaction.atomic
     def migrate_instance(self, host: HostAccess, name: str, destination: HostAccess) -> None:
@@ -180,6 +188,19 @@ class SimulatorDriver(HypervisorDriver):
         if volume is None:
             raise HypervisorOperationFailed(f"volume {ref.name} is not in storage pool {ref.pool.uuid}")
         return volume
+
+    def _volumes(self, refs: list[VolumeRef]) -> list[SimulatedVolume]:
+        """Several volumes, locked, read in one query; in the order of `refs`."""
+        if not refs:
+            return []
+        wanted = Q()
+        for ref in refs:
+            wanted |= Q(pool=ref.pool.uuid, name=ref.name)
+        found = {(v.pool, v.name): v for v in SimulatedVolume.objects.select_for_update().filter(wanted)}
+        for ref in refs:
+            if (ref.pool.uuid, ref.name) not in found:
+                raise HypervisorOperationFailed(f"volume {ref.name} is not in storage pool {ref.pool.uuid}")
+        return [found[(ref.pool.uuid, ref.name)] for ref in refs]
 
     def prepare_storage_pool(self, host: HostAccess, pool: PoolSpec) -> tuple[int, int]:
         self._machine(host, "prepare_storage_pool")
@@ -235,11 +256,17 @@ class SimulatorDriver(HypervisorDriver):
         existing.delete()
 
     @staticmethod
-    def _attach(instance: SimulatedInstance, volume: SimulatedVolume, device_id: int) -> None:
+    def _check_attachable(instance: SimulatedInstance, volume: SimulatedVolume, device_id: int, *,
+                          device_taken: bool) -> None:
         if volume.instance_id and volume.instance_id != instance.pk:
             raise HypervisorOperationFailed(f"volume {volume.name} is attached to instance {volume.instance.name}")
-        if instance.volumes.filter(device_id=device_id).exclude(pk=volume.pk).exists():
+        if device_taken:
             raise HypervisorOperationFailed(f"instance {instance.name} already has a disk at device id {device_id}")
+
+    @classmethod
+    def _attach(cls, instance: SimulatedInstance, volume: SimulatedVolume, device_id: int) -> None:
+        cls._check_attachable(instance, volume, device_id, device_taken=instance.volumes.filter(
+            device_id=device_id).exclude(pk=volume.pk).exists())
         volume.instance, volume.device_id = instance, device_id
         volume.save(update_fields=["instance", "device_id"])
 
@@ -306,9 +333,15 @@ class SimulatorDriver(HypervisorDriver):
 
     def apply_security_rules(self, host: HostAccess, rule_set: SecurityRuleSet) -> None:
         machine = self._machine(host, "apply_security_rules")
-        rules = [rule.__dict__ for rule in rule_set.rules]
-        SimulatedRuleSet.objects.update_or_create(machine=machine.name, name=rule_set.name,
-                                                  defaults={"mac": rule_set.mac, "rules": rules})
+        installed = {"mac": rule_set.mac, "rules": [rule.__dict__ for rule in rule_set.rules]}
+        replaced = SimulatedRuleSet.objects.filter(machine=machine.name, name=rule_set.name)
+        if replaced.update(**installed):
+            return
+        try:
+            with transaction.atomic():
+                SimulatedRuleSet.objects.create(machine=machine.name, name=rule_set.name, **installed)
+        except IntegrityError:
+            replaced.update(**installed)  # installed concurrently: this call's rules win, as they came last
 
     def remove_security_rules(self, host: HostAccess, name: str) -> None:
         machine = self._machine(host, "remove_security_rules")

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, Value, When
 
 from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import CloudStackError
@@ -47,8 +47,8 @@ def record_host_use(host_id: int) -> None:
     are current before the next recalculation. A host without capacity
     rows yet gets them, with its totals."""
     cpu, memory = _host_use([host_id]).get(host_id, (0, 0))
-    updated = Capacity.objects.filter(host_id=host_id, type=Capacity.Type.CPU).update(used=cpu)
-    updated += Capacity.objects.filter(host_id=host_id, type=Capacity.Type.MEMORY).update(used=memory * MB)
+    updated = Capacity.objects.filter(host_id=host_id, type__in=(Capacity.Type.CPU, Capacity.Type.MEMORY)).update(
+        used=Case(When(type=Capacity.Type.CPU, then=Value(cpu)), default=Value(memory * MB)))
     if updated < 2:
         host = Host.objects.select_related("cluster").get(pk=host_id)
         _store_host(host, get_value(CPU_OVERPROVISIONING, host.cluster.uuid),

@@ -24,13 +24,15 @@ def allocate_guest_ip(network: Network, *, pod: Pod | None = None, requested: st
     """The first free address of the network (of `pod`'s range in a Basic
     zone), or `requested` when it is free; InsufficientCapacity names the
     network when none is left."""
-    network = Network.objects.select_for_update().select_related("zone").get(pk=network.pk)
+    # Only the network's row is locked (a join would lock its zone's too).
+    network = Network.objects.select_for_update().get(pk=network.pk)
     ranges = network.ip_ranges.all()
     if pod is not None:
         ranges = ranges.filter(pod=pod)
     ranges = list(ranges)
-    taken = set(network.guest_ips.values_list("address", flat=True))
-    reserved = [(IPv4Address(p.start_ip), IPv4Address(p.end_ip)) for p in network.zone.pods.all()]
+    taken = set(network.guest_ips.order_by().values_list("address", flat=True))
+    reserved = [(IPv4Address(start), IPv4Address(end)) for start, end in
+                Pod.objects.filter(zone_id=network.zone_id).order_by().values_list("start_ip", "end_ip")]
 
     def usable(address: IPv4Address, ip_range) -> bool:
         return (str(address) not in taken and str(address) != ip_range.gateway
@@ -62,7 +64,7 @@ def allocate_guest_ip(network: Network, *, pod: Pod | None = None, requested: st
     for _attempt in range(10):
         try:
             with transaction.atomic():
-                return GuestIpAddress.objects.create(network=network, ip_range=ip_range, zone=network.zone,
+                return GuestIpAddress.objects.create(network=network, ip_range=ip_range, zone_id=network.zone_id,
                                                      address=str(address), mac_address=_random_mac())
         except IntegrityError:
             if GuestIpAddress.objects.filter(network=network, address=str(address)).exists():

@@ -167,16 +167,32 @@ def revoke(caller, rule: SecurityGroupRule) -> None:
     security_group_rules_changed.send(sender=SecurityGroup, groups=[rule.group])
 
 
-def rule_set(name: str, mac: str, groups, member_addresses=None) -> SecurityRuleSet:
-    """What a hypervisor enforces for one NIC in `groups`: each CIDR rule as
-    it is, each group-sourced rule once per address of that group's members
-    (`member_addresses(group)` answers them; none until instances exist)."""
+def group_rules(groups, member_addresses=None) -> tuple[SecurityRule, ...]:
+    """What a hypervisor enforces for a NIC in `groups`, read in one query:
+    each CIDR rule as it is, each group-sourced rule once per address of
+    that group's members (`member_addresses(group)` answers them, asked
+    once per source group; none until instances exist). Rules come group
+    by group in the order of `groups`."""
+    position = {group.pk: index for index, group in enumerate(groups)}
+    if not position:
+        return ()
+    stored = sorted(SecurityGroupRule.objects.filter(group_id__in=position).select_related("source_group"),
+                    key=lambda rule: (position[rule.group_id], rule.direction, rule.pk))
+    members: dict[int, list[str]] = {}
     rules = []
-    for group in groups:
-        for rule in group.rules.select_related("source_group"):
-            addresses = ([rule.cidr] if rule.cidr else
-                         [f"{a}/32" for a in (member_addresses(rule.source_group) if member_addresses else [])])
-            rules += [SecurityRule(direction=rule.direction, protocol=rule.protocol, cidr=cidr,
-                                   start_port=rule.start_port, end_port=rule.end_port, icmp_type=rule.icmp_type,
-                                   icmp_code=rule.icmp_code) for cidr in addresses]
-    return SecurityRuleSet(name=name, mac=mac, rules=tuple(rules))
+    for rule in stored:
+        if rule.cidr:
+            addresses = [rule.cidr]
+        else:
+            if rule.source_group_id not in members:
+                members[rule.source_group_id] = list(member_addresses(rule.source_group) if member_addresses else [])
+            addresses = [f"{a}/32" for a in members[rule.source_group_id]]
+        rules += [SecurityRule(direction=rule.direction, protocol=rule.protocol, cidr=cidr,
+                               start_port=rule.start_port, end_port=rule.end_port, icmp_type=rule.icmp_type,
+                               icmp_code=rule.icmp_code) for cidr in addresses]
+    return tuple(rules)
+
+
+def rule_set(name: str, mac: str, groups, member_addresses=None) -> SecurityRuleSet:
+    """What a hypervisor enforces for one NIC in `groups` (see group_rules)."""
+    return SecurityRuleSet(name=name, mac=mac, rules=group_rules(groups, member_addresses))

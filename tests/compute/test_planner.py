@@ -122,6 +122,20 @@ def test_storage_tags_space_and_the_previous_host(setup, root_admin):
     planner.release_host(vm)
     other = next(h for h in zone.hosts if h != placed.host)
     assert planner.allocate_host(vm, prefer=other).host == other, "the preferred host first when it qualifies"
+    planner.release_host(vm)
+    assert planner.allocate_host(vm, host=placed.host, prefer=other).host == placed.host, \
+        "a host asked for is the only one, whatever the previous host"
+
+
+@pytest.mark.django_db
+def test_capacity_rows_keep_the_memory_left_for_the_ranking(setup):
+    zone, template = setup
+    placed = planner.allocate_host(instance(zone, template, offering(cpu=1, memory=1024), "m")).host
+    memory = Capacity.objects.get(host=placed, type=Capacity.Type.MEMORY)
+    assert memory.used == 1024 * 1024 ** 2 and memory.free == memory.total - memory.used
+    other = next(h for h in zone.hosts if h != placed)
+    assert planner.allocate_host(instance(zone, template, offering(name="o2", cpu=1, memory=1024), "n")).host \
+        == other, "the host with more memory left ranks first"
 
 
 @pytest.mark.django_db
