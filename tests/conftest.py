@@ -282,3 +282,26 @@ def console_proxy(monkeypatch, settings):
     os.killpg(proxy.pid, signal.SIGTERM)
     proxy.wait(10)
     log.close()
+
+
+def all_at_once(action, times: int) -> None:
+    """Run `action()` in `times` threads released together, each closing its
+    own database connections; returns when every one has finished."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(times)
+
+    def run():
+        try:
+            barrier.wait()
+            action()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

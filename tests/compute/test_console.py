@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from cs import CloudStack
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.services.accounts import disable_account, enable_account
@@ -24,6 +24,7 @@ from compute.console.tokens import ConsoleRefused, open_console_session, token_d
 from compute.models import ConsoleSession, VirtualMachine
 from infrastructure.models import SimulatedInstance, SimulatedMachine
 from tests.compute.conftest import call, client_of, deployed_instance, fail_on_hosts
+from tests.conftest import all_at_once
 
 
 def endpoint(caller, vm) -> dict:
@@ -385,22 +386,14 @@ def test_one_token_used_by_many_proxies_at_once_opens_one_session(volume_world):
         pytest.skip("SQLite has no row locks; CI runs this on MariaDB")
     token = token_of(volume_world["user"], volume_world["vm"])
     opened, refused = [], []
-    barrier = threading.Barrier(20)
 
     def use():
         try:
-            barrier.wait()
             opened.append(open_console_session(token))
         except ConsoleRefused as refusal:
             refused.append(refusal.reason)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=use) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(use, 20)
     assert len(opened) == 1 and refused == [ConsoleRefused.USED] * 19
 
 

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cloudstack_ui.api.registry import invoke
 from cloudstack_ui.errors import CloudStackError, PermissionDenied
@@ -20,6 +20,7 @@ from compute.services import templates
 from infrastructure.models import SimulatedVolume
 from infrastructure.services import zones
 from tests.compute.conftest import JobFailed, call, client_of, fail_on_hosts, ready_template, refused
+from tests.conftest import all_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -133,21 +134,9 @@ def test_a_template_is_imported_once_per_pool_under_concurrency(simulator_zone, 
     if connection.vendor == "sqlite":
         pytest.skip("SQLite has no row locks; CI runs this on MariaDB")
     template = ready_template(simulator_zone, root_admin, name="shared")
-    barrier = threading.Barrier(8)
     refs = []
-
-    def copy():
-        try:
-            barrier.wait()
-            refs.append(templates.template_on_pool(template, simulator_zone.pool, simulator_zone.hosts[0]))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=copy) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(lambda: refs.append(templates.template_on_pool(template, simulator_zone.pool,
+                                                               simulator_zone.hosts[0])), 8)
     assert len(refs) == 8 and len(set(refs)) == 1
     assert TemplatePoolCopy.objects.get(template=template).ready
     assert SimulatedVolume.objects.filter(name=f"template-{template.uuid}").count() == 1
