@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # How long the proxy waits for either side during the RFB opening.
 HANDSHAKE_TIMEOUT = 15
 TOKEN_IN_PATH = re.compile(r"token=[^&'\s]+")
+SERVER_CLOSED = "The instance's console server closed the connection (the instance may have stopped)."
 
 
 class ConsoleTokenPlugin(BasePlugin):
@@ -56,6 +57,14 @@ def _read_exactly(sock: socket.socket, count: int) -> bytes:
             raise rfb.RFBError("the console server closed the connection during the opening")
         data += chunk
     return data
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether the other end of `sock` has closed or reset it."""
+    try:
+        return bool(select.select([sock], [], [], 0)[0]) and not sock.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return True
 
 
 def _open_tunnel(target: ConsoleTarget) -> socket.socket:
@@ -156,10 +165,12 @@ class ConsoleRequestHandler(ProxyRequestHandler):
             self.do_proxy(server)
         except self.CClose as closed:
             if closed.args[1:2] == ("Target closed",):
-                reason = "The instance's console server closed the connection (the instance may have stopped)."
+                reason = SERVER_CLOSED
             raise
         except Exception as exc:
-            reason = f"The console connection failed: {exc}"
+            # A VNC server whose process ends with input unread resets the
+            # connection instead of closing it.
+            reason = SERVER_CLOSED if _peer_gone(server) else f"The console connection failed: {exc}"
             raise
         finally:
             end_console_session(session_id, reason)

@@ -20,6 +20,7 @@ from accounts.services.accounts import disable_account, enable_account
 from accounts.services.users import register_user_keys
 from cloudstack_ui.config.services import update_setting
 from compute.console import rfb
+from compute.console.proxy import SERVER_CLOSED
 from compute.console.tokens import ConsoleRefused, open_console_session, token_digest
 from compute.models import ConsoleSession, VirtualMachine
 from infrastructure.models import SimulatedInstance, SimulatedMachine
@@ -215,8 +216,8 @@ class FakeVncServer:
     """An RFB 3.8 server on 127.0.0.1 that demands VNC authentication with
     `password`, then records the client's first message (ClientInit)."""
 
-    def __init__(self, password: str):
-        self.password = password
+    def __init__(self, password: str, *, reset_after_init: bool = False):
+        self.password, self.reset_after_init = password, reset_after_init
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = 0
@@ -245,7 +246,10 @@ class FakeVncServer:
             if self.authenticated:
                 self.client_init = conn.recv(1)
                 conn.sendall(b"server-init")
-                conn.recv(1)  # until the proxy closes
+                if self.reset_after_init:  # as a VNC server whose process ended
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                else:
+                    conn.recv(1)  # until the proxy closes
         self.done.set()
 
     def close(self):
@@ -350,6 +354,36 @@ def test_the_proxy_answers_vnc_authentication_and_offers_the_browser_none(volume
         threading.Event().wait(0.1)
     assert session.used and session.ended and session.client_address == "127.0.0.1"
     assert session.end_reason
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_console_server_that_goes_away_ends_the_session_saying_so(volume_world, console_proxy):
+    vm = VirtualMachine.objects.get(pk=volume_world["vm"].pk)
+    server = FakeVncServer(vm.vnc_password, reset_after_init=True)
+    console_at(vm, server)
+    client = WebSocketClient(console_proxy, token_of(volume_world["user"], vm))
+    try:
+        client.read(12)
+        client.send(rfb.VERSION_3_8)
+        client.read(2)
+        client.send(bytes([rfb.SECURITY_NONE]))
+        client.read(4)
+        client.send(b"\x01")
+        assert client.read(11) == b"server-init"
+        server.done.wait(15)
+        client.send(b"\x03" * 10)  # input the server will never read
+        with pytest.raises(ConnectionError):
+            client.read(1)
+    finally:
+        client.close()
+        server.close()
+    session = ConsoleSession.objects.get()
+    for _ in range(50):
+        session.refresh_from_db()
+        if session.ended:
+            break
+        threading.Event().wait(0.1)
+    assert session.end_reason == SERVER_CLOSED
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
