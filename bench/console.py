@@ -84,11 +84,8 @@ def proxied_stream(token: str) -> Stream:
     assert client.read(2) == bytes([1, rfb.SECURITY_NONE])
     client.send(bytes([rfb.SECURITY_NONE]))
     assert client.read(4) == b"\0\0\0\0"
-
-    def write(data):
-        # WebSocketClient frames up to 125 bytes; RFB client messages here are smaller.
-        client.send(data)
-    return Stream(client.read, write)
+    # WebSocketClient frames up to 125 bytes; the RFB messages sent here are smaller.
+    return Stream(client.read, client.send)
 
 
 def direct_stream(host: str, port: int, password: str) -> Stream:

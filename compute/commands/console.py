@@ -1,9 +1,8 @@
 """createConsoleEndpoint (CloudStack 4.18+): a console URL and its
 single-use token for an instance."""
 from cloudstack_ui.api.registry import ALL_ROLES, Command, Param, register
-from cloudstack_ui.errors import CloudStackError
 from compute.console.endpoint import console_endpoint
-from compute.console.tokens import issue_console_token
+from compute.console.tokens import ConsoleRefused, issue_console_token
 
 
 @register
@@ -20,6 +19,6 @@ class CreateConsoleEndpoint(Command):
         # one not running) answers success=false with the reason in details.
         try:
             _session, token = issue_console_token(caller, p["virtualmachineid"])
-        except CloudStackError as refused:
+        except ConsoleRefused as refused:
             return {"success": False, "details": refused.message}
         return console_endpoint(token)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cloudstack_ui.config.keys import get_value
-from cloudstack_ui.errors import CloudStackError
+from cloudstack_ui.errors import CloudStackError, NotFound
 from compute.models import ConsoleSession, VirtualMachine
 from compute.services.instances import find_instance, visible_instances
 from compute.services.storage_access import driver_and_access
@@ -46,7 +46,8 @@ class ConsoleRefused(CloudStackError):
               NOT_RUNNING: "Instance not running", UNREACHABLE: "Console unreachable"}
 
     def __init__(self, reason: str, message: str):
-        super().__init__(message, field="token" if reason in (self.UNKNOWN, self.EXPIRED, self.USED) else None)
+        field = {self.UNKNOWN: "token", self.EXPIRED: "token", self.USED: "token", self.FOREIGN: "virtualmachineid"}
+        super().__init__(message, field=field.get(reason))
         self.reason = reason
 
     @property
@@ -81,8 +82,12 @@ def _not_running(vm: VirtualMachine) -> ConsoleRefused:
 
 def issue_console_token(caller, instance_uuid, field: str = "virtualmachineid") -> tuple[ConsoleSession, str]:
     """A new single-use token for the console of a Running instance the
-    caller may operate (another account's instance looks unknown)."""
-    vm = find_instance(caller, instance_uuid, field)
+    caller may operate; ConsoleRefused otherwise (another account's
+    instance is refused as unknown, FOREIGN)."""
+    try:
+        vm = find_instance(caller, instance_uuid, field)
+    except NotFound as unknown:
+        raise ConsoleRefused(ConsoleRefused.FOREIGN, unknown.message) from unknown
     if vm.state != VirtualMachine.State.RUNNING or vm.host_id is None:
         raise _not_running(vm)
     token = secrets.token_urlsafe(32)

@@ -1,9 +1,9 @@
 """The console window (guide 6.9, "View Console"): noVNC connected to the
 console proxy with a single-use token.
 
-`instances/<id>/console` (the View Console button) issues a token through
-createConsoleEndpoint and shows the console; reloading the window opens a
-new session. `console/?token=` is the page createConsoleEndpoint's URL
+`instances/<id>/console` (the View Console button, for roles allowed
+createConsoleEndpoint) issues a token as that command does and shows the
+console; reloading the window opens a new session. `console/?token=` is the page createConsoleEndpoint's URL
 points at: the token is its credential. Reconnect asks for a new token;
 after a disconnect the page asks `console/status` why the session ended.
 The VNC password is never part of any of these answers."""
@@ -14,20 +14,19 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from cloudstack_ui.api.registry import invoke, is_allowed
-from cloudstack_ui.errors import NotFound
+from cloudstack_ui.api.registry import is_allowed
+from cloudstack_ui.ui.views import CommandPermissionMixin
 from compute.console.endpoint import proxy_websocket_url
-from compute.console.tokens import ConsoleRefused, check_console_token, console_session_status
+from compute.console.tokens import ConsoleRefused, check_console_token, console_session_status, issue_console_token
 from compute.models import ConsoleSession
-from compute.services.instances import find_instance
 
 REFUSAL_STATUS = {ConsoleRefused.UNKNOWN: 404, ConsoleRefused.EXPIRED: 410, ConsoleRefused.USED: 410,
                   ConsoleRefused.FOREIGN: 403, ConsoleRefused.NOT_RUNNING: 409, ConsoleRefused.UNREACHABLE: 502}
 
 
-def _refused(request, refused: ConsoleRefused, instance=None):
-    return render(request, "compute/console/refused.html",
-                  {"refusal": refused, "instance": instance}, status=REFUSAL_STATUS[refused.reason])
+def _refused(request, refused: ConsoleRefused):
+    return render(request, "compute/console/refused.html", {"refusal": refused},
+                  status=REFUSAL_STATUS[refused.reason])
 
 
 def _console(request, session: ConsoleSession, token: str):
@@ -42,40 +41,30 @@ def _console(request, session: ConsoleSession, token: str):
     })
 
 
-def _issue(user, uuid) -> tuple[ConsoleSession | None, dict]:
-    """createConsoleEndpoint for this user; the session it opened, if any."""
-    answer = invoke(user, "createConsoleEndpoint", {"virtualmachineid": str(uuid)})
-    if not answer["success"]:
-        return None, answer
-    return check_console_token(answer["websocket"]["token"]), answer
-
-
-class InstanceConsoleView(View):
+class InstanceConsoleView(CommandPermissionMixin, View):
     """View Console: a new session of one instance's console."""
 
+    command = "createConsoleEndpoint"
+
     def get(self, request, uuid):
-        session, answer = _issue(request.user, uuid)
-        if session is None:
-            return _refused(request, _why_not(request.user, uuid, answer["details"]))
-        return _console(request, session, answer["websocket"]["token"])
+        try:
+            session, token = issue_console_token(request.user, uuid)
+        except ConsoleRefused as refused:
+            return _refused(request, refused)
+        return _console(request, session, token)
 
 
-def _why_not(user, uuid, details: str) -> ConsoleRefused:
-    try:
-        find_instance(user, uuid)
-    except NotFound:
-        return ConsoleRefused(ConsoleRefused.FOREIGN, details)
-    return ConsoleRefused(ConsoleRefused.NOT_RUNNING, details)
-
-
-class InstanceConsoleTokenView(View):
+class InstanceConsoleTokenView(CommandPermissionMixin, View):
     """Reconnect: a new token for the console page (JSON)."""
 
+    command = "createConsoleEndpoint"
+
     def post(self, request, uuid):
-        session, answer = _issue(request.user, uuid)
-        if session is None:
-            return JsonResponse({"error": answer["details"]}, status=409)
-        return JsonResponse({"token": answer["websocket"]["token"]})
+        try:
+            _session, token = issue_console_token(request.user, uuid)
+        except ConsoleRefused as refused:
+            return JsonResponse({"error": refused.message}, status=409)
+        return JsonResponse({"token": token})
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -16,6 +16,7 @@ from cs import CloudStack
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Role, RolePermission
 from accounts.services.accounts import disable_account, enable_account
 from accounts.services.users import register_user_keys
 from cloudstack_ui.config.services import update_setting
@@ -171,6 +172,18 @@ def test_refused_consoles_get_pages_that_say_why(volume_world):
     assert answer.status_code == 409 and "Instance not running" in answer.content.decode()
     answer = stranger.get(f"/client/instances/{vm.uuid}/console")
     assert answer.status_code == 403 and "Not your instance" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_role_denied_create_console_endpoint_gets_no_console(volume_world):
+    vm, user = volume_world["vm"], volume_world["user"]
+    RolePermission.objects.create(role=Role.objects.get(name="User"), rule="createConsoleEndpoint",
+                                  permission="DENY")
+    client = client_of(user)
+    assert f"/client/instances/{vm.uuid}/console" not in client.get("/client/instances/").content.decode()
+    assert client.get(f"/client/instances/{vm.uuid}/console").status_code == 403
+    assert client.post(f"/client/instances/{vm.uuid}/console/token").status_code == 403
+    assert not ConsoleSession.objects.exists()
 
 
 @pytest.mark.django_db
