@@ -199,6 +199,8 @@ class Command:
 
 
 _commands: dict[str, type[Command]] = {}
+# What a CloudStack command name looks like (listVirtualMachines, login).
+_COMMAND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,99}")
 
 
 def register(cls: type[Command]) -> type[Command]:
@@ -212,11 +214,18 @@ def register(cls: type[Command]) -> type[Command]:
     return cls
 
 
+def _unknown_command(name: str) -> PermissionDenied:
+    """CloudStack's refusal of an unknown or forbidden command; a name that
+    is not a command name at all is not repeated back."""
+    shown = f"{name} " if _COMMAND_NAME.fullmatch(name) else ""
+    return PermissionDenied(f"The given command {shown}does not exist or it is not available for user")
+
+
 def get_command(name: str) -> Command:
     try:
         return _commands[name.lower()]()
     except KeyError:
-        raise PermissionDenied(f"The given command {name} does not exist or it is not available for user")
+        raise _unknown_command(name)
 
 
 def all_commands() -> list[type[Command]]:
@@ -234,7 +243,7 @@ def prepare(caller, name: str, params: dict[str, Any] | None = None) -> tuple[Co
     """The command and its typed parameters, once the caller's role allows it."""
     command = get_command(name)
     if not caller.can_call(type(command)):
-        raise PermissionDenied(f"The given command {name} does not exist or it is not available for user")
+        raise _unknown_command(name)
     return command, command.parse(params or {})
 
 

@@ -17,7 +17,9 @@ import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from urllib.parse import urlsplit
-from xml.sax.saxutils import quoteattr
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
@@ -56,12 +58,27 @@ def check_url(url: str) -> str:
     return url
 
 
-def _attr(value) -> str:
-    return quoteattr(str(value))
+def _el(tag: str, attributes: dict | None = None, *children: ET.Element | None, text=None) -> ET.Element:
+    """One element of the XML we send libvirt; ElementTree escapes every
+    value, so names and paths with <, & or quotes reach libvirt as written."""
+    element = ET.Element(tag, {key: str(value) for key, value in (attributes or {}).items()})
+    element.extend(child for child in children if child is not None)
+    if text is not None:
+        element.text = str(text)
+    return element
 
 
-def _text(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _xml(element: ET.Element) -> str:
+    return ET.tostring(element, encoding="unicode")
+
+
+def parse_xml(text: str) -> ET.Element:
+    """XML that a host answered (libvirt descriptions, capabilities), parsed
+    without expanding entities or fetching anything a DTD names."""
+    try:
+        return SafeET.fromstring(text)
+    except (DefusedXmlException, ET.ParseError) as exc:
+        raise HypervisorOperationFailed(f"the host answered XML that is refused: {exc}")
 
 
 def _disk_target(device_id: int) -> str:
@@ -81,57 +98,81 @@ def _is_local(url: str) -> bool:
 def _pool_xml(pool: PoolSpec) -> str:
     """The libvirt storage pool of a primary storage (guide 6.7: KVM takes
     NFS, SharedMountPoint and CLVM; local storage is a directory)."""
-    name = f"<name>{_text(pool.uuid)}</name>"
+    name = _el("name", text=pool.uuid)
     if pool.protocol in ("SharedMountPoint", "Filesystem"):
-        return f"<pool type='dir'>{name}<target><path>{_text(pool.path)}</path></target></pool>"
+        return _xml(_el("pool", {"type": "dir"}, name, _el("target", None, _el("path", text=pool.path))))
     if pool.protocol == "NetworkFilesystem":
-        return (f"<pool type='netfs'>{name}<source><host name={_attr(pool.server)}/><dir path={_attr(pool.path)}/>"
-                f"<format type='nfs'/></source><target><path>/mnt/{_text(pool.uuid)}</path></target></pool>")
+        source = _el("source", None, _el("host", {"name": pool.server}), _el("dir", {"path": pool.path}),
+                     _el("format", {"type": "nfs"}))
+        return _xml(_el("pool", {"type": "netfs"}, name, source,
+                        _el("target", None, _el("path", text=f"/mnt/{pool.uuid}"))))
     if pool.protocol == "CLVM":
         group = pool.path.strip("/")
-        return (f"<pool type='logical'>{name}<source><name>{_text(group)}</name><format type='lvm2'/></source>"
-                f"<target><path>/dev/{_text(group)}</path></target></pool>")
+        source = _el("source", None, _el("name", text=group), _el("format", {"type": "lvm2"}))
+        return _xml(_el("pool", {"type": "logical"}, name, source,
+                        _el("target", None, _el("path", text=f"/dev/{group}"))))
     raise UnsupportedOperation(f"primary storage of protocol {pool.protocol} cannot be used by KVM hosts through "
                                f"this driver (it takes NFS, SharedMountPoint, CLVM and local directories)")
 
 
+def _disk_element(disk: DiskSpec, path: str, fmt: str) -> ET.Element:
+    return _el("disk", {"type": "file", "device": "disk"},
+               _el("driver", {"name": "qemu", "type": fmt, "cache": "none"}),
+               _el("source", {"file": path}),
+               _el("target", {"dev": _disk_target(disk.device_id), "bus": "scsi"}),
+               _el("readonly") if disk.read_only else None,
+               _el("address", {"type": "drive", "controller": 0, "bus": 0, "target": 0, "unit": disk.device_id}))
+
+
 def _disk_xml(disk: DiskSpec, path: str, fmt: str) -> str:
-    return (f"<disk type='file' device='disk'><driver name='qemu' type={_attr(fmt)} cache='none'/>"
-            f"<source file={_attr(path)}/><target dev='{_disk_target(disk.device_id)}' bus='scsi'/>"
-            f"{'<readonly/>' if disk.read_only else ''}"
-            f"<address type='drive' controller='0' bus='0' target='0' unit='{disk.device_id}'/></disk>")
+    return _xml(_disk_element(disk, path, fmt))
 
 
-def _rule_xml(rule: SecurityRule, priority: int) -> str:
+def _volume_xml(name: str, size: int, fmt: str) -> str:
+    return _xml(_el("volume", None, _el("name", text=name), _el("capacity", {"unit": "bytes"}, text=size),
+                    _el("target", None, _el("format", {"type": fmt}))))
+
+
+_RULE_PROTOCOLS = ("tcp", "udp", "icmp", "all")
+
+
+def _rule_element(rule: SecurityRule, priority: int) -> ET.Element:
     """One nwfilter rule. For direction 'in' the remote side is the source,
     for 'out' the destination (libvirt's view from the guest's NIC)."""
+    if rule.protocol not in _RULE_PROTOCOLS:
+        raise HypervisorOperationFailed(f"a security rule of protocol {rule.protocol!r} cannot be written as an "
+                                        f"nwfilter rule")
     network = ipaddress.ip_network(rule.cidr, strict=False)
     side = "src" if rule.direction == "ingress" else "dst"
-    attributes = [f"{side}ipaddr='{network.network_address}'", f"{side}ipmask='{network.prefixlen}'"]
+    attributes = {f"{side}ipaddr": network.network_address, f"{side}ipmask": network.prefixlen}
     if rule.protocol in ("tcp", "udp"):
-        attributes += [f"dstportstart='{rule.start_port}'", f"dstportend='{rule.end_port}'"]
+        attributes.update(dstportstart=rule.start_port, dstportend=rule.end_port)
     elif rule.protocol == "icmp":
         if rule.icmp_type is not None and rule.icmp_type >= 0:
-            attributes.append(f"type='{rule.icmp_type}'")
+            attributes["type"] = rule.icmp_type
         if rule.icmp_code is not None and rule.icmp_code >= 0:
-            attributes.append(f"code='{rule.icmp_code}'")
-    element = "all" if rule.protocol == "all" else rule.protocol
+            attributes["code"] = rule.icmp_code
+    attributes["state"] = "NEW"
     direction = "in" if rule.direction == "ingress" else "out"
-    return (f"<rule action='accept' direction='{direction}' priority='{priority}'>"
-            f"<{element} {' '.join(attributes)} state='NEW'/></rule>")
+    return _el("rule", {"action": "accept", "direction": direction, "priority": priority},
+               _el(rule.protocol, attributes))
 
 
-def security_filter_xml(rule_set: SecurityRuleSet) -> str:
+def security_filter_xml(rule_set: SecurityRuleSet, uuid: str = "") -> str:
     """The nwfilter of one NIC: ARP and established traffic pass, each rule
     opens new connections, then ingress is dropped; egress is dropped only
-    when egress rules exist (CloudStack's default egress policy: allow)."""
-    rules = ["<rule action='accept' direction='inout' priority='-700'><mac protocolid='arp'/></rule>",
-             "<rule action='accept' direction='inout' priority='-600'><all state='ESTABLISHED,RELATED'/></rule>"]
-    rules += [_rule_xml(rule, 100 + i) for i, rule in enumerate(rule_set.rules)]
-    rules.append("<rule action='drop' direction='in' priority='1000'><all/></rule>")
+    when egress rules exist (CloudStack's default egress policy: allow).
+    `uuid` is the filter's own when it is redefined."""
+    rules = [_el("rule", {"action": "accept", "direction": "inout", "priority": -700},
+                 _el("mac", {"protocolid": "arp"})),
+             _el("rule", {"action": "accept", "direction": "inout", "priority": -600},
+                 _el("all", {"state": "ESTABLISHED,RELATED"}))]
+    rules += [_rule_element(rule, 100 + i) for i, rule in enumerate(rule_set.rules)]
+    rules.append(_el("rule", {"action": "drop", "direction": "in", "priority": 1000}, _el("all")))
     if any(rule.direction == "egress" for rule in rule_set.rules):
-        rules.append("<rule action='drop' direction='out' priority='1000'><all/></rule>")
-    return f"<filter name={_attr(rule_set.name)} chain='root'>{''.join(rules)}</filter>"
+        rules.append(_el("rule", {"action": "drop", "direction": "out", "priority": 1000}, _el("all")))
+    return _xml(_el("filter", {"name": rule_set.name, "chain": "root"},
+                    _el("uuid", text=uuid) if uuid else None, *rules))
 
 
 _POWER_STATES = {
@@ -191,7 +232,7 @@ class KVMDriver(HypervisorDriver):
                 raise InvalidParameter(f"url: the host runs QEMU {_version_text(hypervisor_version)}; at least 1.0 "
                                        f"is needed", field="url")
             model, memory_mb, _cpus, mhz, _nodes, sockets, cores, threads = connection.getInfo()
-            capabilities = ET.fromstring(connection.getCapabilities())
+            capabilities = parse_xml(connection.getCapabilities())
             cpu_model = capabilities.findtext("host/cpu/model") or model
             flags = sorted(f.get("name") for f in capabilities.findall("host/cpu/feature"))
             accelerations = sorted({d.get("type") for d in capabilities.iter("domain") if d.get("type")})
@@ -231,37 +272,41 @@ class KVMDriver(HypervisorDriver):
         test = connection.getType() == "TEST"
         kind = "test" if test else spec.acceleration
         memory_kib = spec.memory // 1024
-        boot = ""
         if spec.kernel:
-            boot = (f"<kernel>{_text(spec.kernel)}</kernel><initrd>{_text(spec.initrd)}</initrd>"
-                    f"<cmdline>{_text(spec.cmdline)}</cmdline>")
+            boot = [_el("kernel", text=spec.kernel), _el("initrd", text=spec.initrd), _el("cmdline", text=spec.cmdline)]
         else:
-            boot = ("<boot dev='cdrom'/>" if spec.iso else "") + "<boot dev='hd'/>"
-        machine = "" if test else " arch='x86_64' machine='pc'"
-        disks = [_disk_xml(disk, *self._volume_path_and_format(connection, disk.volume)) for disk in spec.disks]
+            boot = ([_el("boot", {"dev": "cdrom"})] if spec.iso else []) + [_el("boot", {"dev": "hd"})]
+        machine = {} if test else {"arch": "x86_64", "machine": "pc"}
+        disks = [_disk_element(disk, *self._volume_path_and_format(connection, disk.volume)) for disk in spec.disks]
         if spec.iso:
-            disks.append(f"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
-                         f"<source file={_attr(spec.iso)}/><target dev='hdc' bus='ide'/><readonly/></disk>")
+            disks.append(_el("disk", {"type": "file", "device": "cdrom"}, _el("driver", {"name": "qemu", "type": "raw"}),
+                             _el("source", {"file": spec.iso}), _el("target", {"dev": "hdc", "bus": "ide"}),
+                             _el("readonly")))
         nics = []
         for nic in spec.nics:
-            filterref = f"<filterref filter={_attr(nic.security_filter)}/>" if nic.security_filter else ""
+            mac = _el("mac", {"address": nic.mac})
             if nic.network:
-                nics.append(f"<interface type='bridge'><mac address={_attr(nic.mac)}/>"
-                            f"<source bridge={_attr(nic.network)}/><model type='virtio'/>{filterref}</interface>")
+                filterref = _el("filterref", {"filter": nic.security_filter}) if nic.security_filter else None
+                nics.append(_el("interface", {"type": "bridge"}, mac, _el("source", {"bridge": nic.network}),
+                                _el("model", {"type": "virtio"}), filterref))
             else:
-                nics.append(f"<interface type='user'><mac address={_attr(nic.mac)}/><model type='virtio'/>"
-                            f"</interface>")
+                nics.append(_el("interface", {"type": "user"}, mac, _el("model", {"type": "virtio"})))
         listen = "127.0.0.1" if _is_local(host.url) else "0.0.0.0"
         shares = max(spec.vcpus * spec.cpu_speed, 2)
-        return (f"<domain type='{kind}'><name>{_text(spec.name)}</name><uuid>{spec.uuid}</uuid>"
-                f"<memory unit='KiB'>{memory_kib}</memory><currentMemory unit='KiB'>{memory_kib}</currentMemory>"
-                f"<vcpu>{spec.vcpus}</vcpu><cputune><shares>{shares}</shares></cputune>"
-                f"<os><type{machine}>hvm</type>{boot}</os><features><acpi/><apic/></features>"
-                f"<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>"
-                f"<devices><controller type='scsi' index='0' model='virtio-scsi'/>{''.join(disks)}{''.join(nics)}"
-                f"<serial type='pty'/><console type='pty'/><input type='tablet' bus='usb'/>"
-                f"<graphics type='vnc' port='-1' autoport='yes' listen='{listen}' passwd={_attr(spec.vnc_password[:8])}/>"
-                f"<video><model type='vga'/></video></devices></domain>")
+        devices = _el("devices", None, _el("controller", {"type": "scsi", "index": 0, "model": "virtio-scsi"}),
+                      *disks, *nics, _el("serial", {"type": "pty"}), _el("console", {"type": "pty"}),
+                      _el("input", {"type": "tablet", "bus": "usb"}),
+                      _el("graphics", {"type": "vnc", "port": -1, "autoport": "yes", "listen": listen,
+                                       "passwd": spec.vnc_password[:8]}),
+                      _el("video", None, _el("model", {"type": "vga"})))
+        return _xml(_el(
+            "domain", {"type": kind}, _el("name", text=spec.name), _el("uuid", text=spec.uuid),
+            _el("memory", {"unit": "KiB"}, text=memory_kib), _el("currentMemory", {"unit": "KiB"}, text=memory_kib),
+            _el("vcpu", text=spec.vcpus), _el("cputune", None, _el("shares", text=shares)),
+            _el("os", None, _el("type", machine, text="hvm"), *boot),
+            _el("features", None, _el("acpi"), _el("apic")),
+            _el("on_poweroff", text="destroy"), _el("on_reboot", text="restart"), _el("on_crash", text="destroy"),
+            devices))
 
     def define_instance(self, host: HostAccess, spec: InstanceSpec) -> None:
         with self._connection(host) as connection:
@@ -377,7 +422,7 @@ class KVMDriver(HypervisorDriver):
 
     @staticmethod
     def _volume_info(vol) -> VolumeInfo:
-        xml = ET.fromstring(vol.XMLDesc(0))
+        xml = parse_xml(vol.XMLDesc(0))
         _kind, capacity, allocation = vol.info()
         fmt = xml.find("target/format")
         return VolumeInfo(name=vol.name(), path=vol.path(), size=capacity, allocation=allocation,
@@ -395,14 +440,14 @@ class KVMDriver(HypervisorDriver):
                       template: VolumeRef | None = None) -> VolumeInfo:
         with self._connection(host) as connection:
             storage = self._pool(connection, volume.pool)
-            backing = ""
+            backing = None
             if template is not None:
                 base = self._volume_info(self._volume(connection, template))
                 size = max(size, base.size)
-                backing = (f"<backingStore><path>{_text(base.path)}</path><format type={_attr(base.format)}/>"
-                           f"</backingStore>")
-            xml = (f"<volume><name>{_text(volume.name)}</name><capacity unit='bytes'>{size}</capacity>"
-                   f"<allocation unit='bytes'>0</allocation><target><format type='qcow2'/></target>{backing}</volume>")
+                backing = _el("backingStore", None, _el("path", text=base.path), _el("format", {"type": base.format}))
+            xml = _xml(_el("volume", None, _el("name", text=volume.name),
+                           _el("capacity", {"unit": "bytes"}, text=size), _el("allocation", {"unit": "bytes"}, text=0),
+                           _el("target", None, _el("format", {"type": "qcow2"})), backing))
             return self._volume_info(storage.createXML(xml, 0))
 
     def import_volume(self, host: HostAccess, volume: VolumeRef, source_file: str) -> VolumeInfo:
@@ -413,9 +458,7 @@ class KVMDriver(HypervisorDriver):
             size = os.path.getsize(source_file)
             with open(source_file, "rb") as source:
                 fmt = "qcow2" if source.read(4) == b"QFI\xfb" else "raw"
-            xml = (f"<volume><name>{_text(volume.name)}</name><capacity unit='bytes'>{size}</capacity>"
-                   f"<target><format type='{fmt}'/></target></volume>")
-            vol = storage.createXML(xml, 0)
+            vol = storage.createXML(_volume_xml(volume.name, size, fmt), 0)
             stream = connection.newStream(0)
             try:
                 vol.upload(stream, 0, size, 0)
@@ -436,7 +479,7 @@ class KVMDriver(HypervisorDriver):
         so the file is a qcow2 image of its own."""
         with self._connection(host) as connection:
             source = self._volume(connection, volume)
-            backed = ET.fromstring(source.XMLDesc(0)).find("backingStore/path") is not None
+            backed = parse_xml(source.XMLDesc(0)).find("backingStore/path") is not None
             temporary = None
             if backed:
                 storage = self._pool(connection, volume.pool)
@@ -493,7 +536,7 @@ class KVMDriver(HypervisorDriver):
         with self._connection(host) as connection:
             domain = self._existing_domain(connection, name)
             path, fmt = self._volume_path_and_format(connection, disk.volume)
-            attached = {source.get("file") for source in ET.fromstring(domain.XMLDesc(0)).iter("source")}
+            attached = {source.get("file") for source in parse_xml(domain.XMLDesc(0)).iter("source")}
             if path not in attached:
                 raise HypervisorOperationFailed(f"volume {disk.volume.name} is not attached to instance {name}")
             domain.detachDeviceFlags(_disk_xml(disk, path, fmt), self._device_flags(domain))
@@ -516,14 +559,12 @@ class KVMDriver(HypervisorDriver):
 
     def _clone(self, storage, name: str, source) -> VolumeInfo:
         """A full qcow2 copy of `source` (QEMU reads its whole backing chain) named `name` in `storage`."""
-        xml = (f"<volume><name>{_text(name)}</name><capacity unit='bytes'>{source.info()[1]}</capacity>"
-               f"<target><format type='qcow2'/></target></volume>")
-        return self._volume_info(storage.createXMLFrom(xml, source, 0))
+        return self._volume_info(storage.createXMLFrom(_volume_xml(name, source.info()[1], "qcow2"), source, 0))
 
     @staticmethod
     def _disk_device(domain, path: str) -> str | None:
         """The target device (sda...) under which the domain has the file `path`, or None."""
-        for disk in ET.fromstring(domain.XMLDesc(0)).findall("devices/disk"):
+        for disk in parse_xml(domain.XMLDesc(0)).findall("devices/disk"):
             source = disk.find("source")
             if source is not None and source.get("file") == path:
                 return disk.find("target").get("dev")
@@ -580,15 +621,16 @@ class KVMDriver(HypervisorDriver):
     def _backup_running_disk(self, domain, path: str, storage, name: str) -> None:
         import libvirt
 
-        target = os.path.join(ET.fromstring(storage.XMLDesc(0)).findtext("target/path"), name)
-        disks = ET.fromstring(domain.XMLDesc(0)).findall("devices/disk")
+        target = os.path.join(parse_xml(storage.XMLDesc(0)).findtext("target/path"), name)
+        disks = parse_xml(domain.XMLDesc(0)).findall("devices/disk")
         device = self._disk_device(domain, path)
         if device is None:
             raise HypervisorOperationFailed(f"the volume at {path} is not a disk of instance {domain.name()}")
-        others = "".join(f"<disk name='{d.find('target').get('dev')}' backup='no'/>" for d in disks
-                         if d.get("device") == "disk" and d.find("target").get("dev") != device)
-        domain.backupBegin(f"<domainbackup><disks><disk name='{device}' type='file'><target file={_attr(target)}/>"
-                           f"<driver type='qcow2'/></disk>{others}</disks></domainbackup>", None, 0)
+        others = [_el("disk", {"name": d.find("target").get("dev"), "backup": "no"}) for d in disks
+                  if d.get("device") == "disk" and d.find("target").get("dev") != device]
+        backed_up = _el("disk", {"name": device, "type": "file"}, _el("target", {"file": target}),
+                        _el("driver", {"type": "qcow2"}))
+        domain.backupBegin(_xml(_el("domainbackup", None, _el("disks", None, backed_up, *others))), None, 0)
         while domain.jobInfo()[0] != libvirt.VIR_DOMAIN_JOB_NONE:
             time.sleep(0.2)
         result = domain.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
@@ -603,7 +645,7 @@ class KVMDriver(HypervisorDriver):
             domain = self._existing_domain(connection, name)
             if not domain.isActive():
                 raise HypervisorOperationFailed(f"instance {name} is not running; its console opens when it runs")
-            graphics = ET.fromstring(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE)).find("devices/graphics[@type='vnc']")
+            graphics = parse_xml(domain.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE)).find("devices/graphics[@type='vnc']")
             if graphics is None or int(graphics.get("port", "-1")) <= 0:
                 raise HypervisorOperationFailed(f"instance {name} has no VNC display")
             address = "127.0.0.1" if _is_local(host.url) else urlsplit(host.url).hostname
@@ -615,14 +657,13 @@ class KVMDriver(HypervisorDriver):
         import libvirt
 
         with self._connection(host) as connection:
-            xml = security_filter_xml(rule_set)
+            existing = ""
             try:  # a filter is redefined under its own uuid
                 existing = connection.nwfilterLookupByName(rule_set.name).UUIDString()
-                xml = xml.replace("chain='root'>", f"chain='root'><uuid>{existing}</uuid>", 1)
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() != libvirt.VIR_ERR_NO_NWFILTER:
                     raise
-            connection.nwfilterDefineXML(xml)
+            connection.nwfilterDefineXML(security_filter_xml(rule_set, existing))
 
     def remove_security_rules(self, host: HostAccess, name: str) -> None:
         import libvirt

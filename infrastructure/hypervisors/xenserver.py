@@ -30,6 +30,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
+import defusedxml.xmlrpc
+from defusedxml import DefusedXmlException
+
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
     ConsoleAddress,
@@ -52,7 +55,12 @@ from infrastructure.hypervisors.base import (
 TIMEOUT = 20  # seconds for any XAPI call
 CD_DEVICE = "3"  # the userdevice XenServer gives a VM's CD drive
 # What a host that cannot be reached, or that is no XAPI server, raises.
-_CONNECTION_ERRORS = (OSError, http.client.HTTPException, xmlrpc.client.ProtocolError, ExpatError)
+# An answer with a DTD or entities is refused as not XAPI's.
+_CONNECTION_ERRORS = (OSError, http.client.HTTPException, xmlrpc.client.ProtocolError, ExpatError,
+                      DefusedXmlException)
+# XAPI answers are parsed by xmlrpc.client; from here on without expanding
+# entities (billion laughs) or reading external ones.
+defusedxml.xmlrpc.monkey_patch()
 _POWER_STATES = {"Running": PowerState.ON, "Paused": PowerState.ON, "Halted": PowerState.OFF,
                  "Suspended": PowerState.OFF}
 
