@@ -5,7 +5,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 
-from cloudstack_ui.api.signing import CREDENTIALS_FAILURE, check_expiry, signature_matches
+from cloudstack_ui.api.signing import CREDENTIALS_FAILURE, check_expiry, secrets_equal, signature_matches
 from cloudstack_ui.errors import AuthenticationFailed
 
 SESSION_KEY = "sessionkey"
@@ -45,7 +45,7 @@ def authenticate(request, params: dict[str, str]):
     if user is not None and user.is_authenticated:
         sent = lowered.get(SESSION_KEY) or request.headers.get("sessionkey", "")
         expected = request.session.get(SESSION_KEY, "")
-        if expected and sent and secrets.compare_digest(sent, expected) and user.is_active:
+        if expected and sent and secrets_equal(sent, expected) and user.is_active:
             return user
     raise AuthenticationFailed(CREDENTIALS_FAILURE)
 

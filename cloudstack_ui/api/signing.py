@@ -8,10 +8,15 @@ spellings real clients produce."""
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from cloudstack_ui.api.settings_keys import SIGNATURE_EXPIRES_MAX_WINDOW, SIGNATURE_EXPIRES_REQUIRED
+from cloudstack_ui.config.keys import read_values
 from cloudstack_ui.errors import AuthenticationFailed
+
+logger = logging.getLogger(__name__)
 
 # One answer for a wrong signature, an unknown key, an expired request and a
 # disabled or locked user, so a caller learns nothing about which it was.
@@ -54,19 +59,42 @@ def sign(message: str, secret: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+def secrets_equal(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a secret the caller sent (a signature, a
+    sessionkey, a password) with the expected one; any text, never raises."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def signature_matches(params: dict[str, str], signature: str, secret: str) -> bool:
-    return any(hmac.compare_digest(sign(s, secret), signature) for s in candidate_strings(params))
+    return any(secrets_equal(signature, sign(s, secret)) for s in candidate_strings(params))
+
+
+def _refuse(reason: str) -> AuthenticationFailed:
+    """The one generic answer; the reason goes to the debug log only (never
+    the signature or the secret)."""
+    logger.debug("signed request refused: %s", reason)
+    return AuthenticationFailed(CREDENTIALS_FAILURE)
 
 
 def check_expiry(params: dict[str, str]) -> None:
-    """signatureVersion=3 requires `expires`, in the future."""
+    """signatureVersion=3 requires `expires`, in the future and at most
+    api.signature.expires.max.window seconds ahead; with
+    api.signature.expires.required, a request without them is refused."""
     lowered = {k.lower(): v for k, v in params.items()}
+    values = read_values((SIGNATURE_EXPIRES_REQUIRED, SIGNATURE_EXPIRES_MAX_WINDOW))
     if lowered.get("signatureversion") != "3":
+        if values.get(SIGNATURE_EXPIRES_REQUIRED):
+            raise _refuse("signatureVersion=3 and expires are required (api.signature.expires.required)")
         return
     raw = lowered.get("expires", "")
     try:
         expires = datetime.strptime(raw.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
-        raise AuthenticationFailed(CREDENTIALS_FAILURE)
-    if expires < datetime.now(UTC):
-        raise AuthenticationFailed(CREDENTIALS_FAILURE)
+        raise _refuse(f"expires {raw[:40]!r} is not a date such as 2026-01-31T12:00:00+0000")
+    now = datetime.now(UTC)
+    if expires < now:
+        raise _refuse(f"the request expired at {expires.isoformat()}")
+    window = values.get(SIGNATURE_EXPIRES_MAX_WINDOW)
+    if window and expires > now + timedelta(seconds=window):
+        raise _refuse(f"expires {expires.isoformat()} is more than {window} s ahead "
+                      f"(api.signature.expires.max.window)")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
+from cloudstack_ui.api.signing import secrets_equal
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
     ConsoleAddress,
@@ -70,7 +71,7 @@ class SimulatorDriver(HypervisorDriver):
     # --- hosts -------------------------------------------------------------------
     @staticmethod
     def _log_in(machine: SimulatedMachine, host: HostAccess) -> None:
-        if machine.password and host.password != machine.password:
+        if machine.password and not secrets_equal(host.password or "", machine.password):
             raise HostAuthenticationFailed(
                 f"Unable to log in to host {machine.name} as {host.username or 'root'}: the username or password "
                 f"is wrong")

@@ -6,7 +6,6 @@ client sends its API key and an HMAC-SHA1 (base64) with the secret over
 in the headers X-CloudStack-ApiKey, X-CloudStack-Signature and
 X-CloudStack-Date (ISO 8601, refused when more than 10 minutes off)."""
 import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -14,7 +13,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from cloudstack_ui.api.signing import CREDENTIALS_FAILURE, sign
+from cloudstack_ui.api.signing import CREDENTIALS_FAILURE, secrets_equal, sign
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 
@@ -42,7 +41,7 @@ class SignedApiKeyAuthentication(authentication.BaseAuthentication):
         if user is None or not user.secret_key:
             raise exceptions.AuthenticationFailed(CREDENTIALS_FAILURE)
         message = string_to_sign(request.method, request.path, request.query_params.dict(), date, request.body)
-        if not hmac.compare_digest(sign(message, user.secret_key), signature) or not user.is_active:
+        if not secrets_equal(signature, sign(message, user.secret_key)) or not user.is_active:
             raise exceptions.AuthenticationFailed(CREDENTIALS_FAILURE)
         return user, None
 
