@@ -254,8 +254,16 @@ class Nic(models.Model):
     instance = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="nics")
     network = models.ForeignKey("network.Network", on_delete=models.PROTECT, related_name="nics")
     guest_ip = models.OneToOneField("network.GuestIpAddress", on_delete=models.PROTECT, related_name="nic")
+    class RulesState(models.TextChoices):
+        """Whether the host enforces the NIC's security-group rules as stored
+        ("" until they are first applied, or when its network has none)."""
+        APPLIED = "Applied", "Applied"
+        ERROR = "Error", "Error"
+
     device_id = models.PositiveSmallIntegerField(default=0)
     is_default = models.BooleanField(default=False)
+    rules_state = models.CharField(max_length=8, choices=RulesState.choices, blank=True, db_index=True)
+    rules_state_reason = models.CharField(max_length=1024, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 django-celery-beat."""
 from celery import shared_task
 
-from compute.services.instances import expunge_destroyed_instances, sync_power_states
+from compute.services.instances import expunge_destroyed_instances, reconcile_security_rules, sync_power_states
 from compute.services.snapshots import take_recurring_snapshot
 from compute.services.templates import download_template
 
@@ -18,7 +18,11 @@ def take_recurring_snapshot_task(policy: str) -> None:
 
 @shared_task(name="compute.sync_instance_power_states", ignore_result=True)
 def sync_instance_power_states_task() -> dict:
-    return sync_power_states()
+    """Power states first (an instance found off needs no rules), then the
+    rules of running instances a host failed to apply are retried."""
+    result = sync_power_states()
+    result["rules_reapplied"] = reconcile_security_rules()
+    return result
 
 
 @shared_task(name="compute.expunge_destroyed_instances", ignore_result=True)

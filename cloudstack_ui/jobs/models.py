@@ -89,6 +89,7 @@ class Alert(models.Model):
         STORAGE = 2, "ALERT.STORAGE"
         STORAGE_ALLOCATED = 3, "ALERT.STORAGE.ALLOCATED"
         HOST = 7, "ALERT.HOST"
+        USER_VM = 8, "ALERT.USERVM"
         MANAGEMENT = 13, "ALERT.MANAGEMENT"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

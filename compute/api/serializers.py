@@ -62,6 +62,10 @@ class NicSerializer(serializers.Serializer):
     traffictype = serializers.SerializerMethodField()
     type = serializers.SerializerMethodField()
     broadcasturi = serializers.SerializerMethodField()
+    # Whether the host enforces the NIC's security-group rules (Applied,
+    # Error with the reason, or absent when its network has none).
+    securitygroupsrulesstate = serializers.CharField(source="rules_state", read_only=True)
+    securitygroupsrulesreason = serializers.CharField(source="rules_state_reason", read_only=True)
 
     def get_netmask(self, nic) -> str | None:
         from ipaddress import IPv4Network

@@ -35,7 +35,8 @@ from cloudstack_ui.errors import (
     PermissionDenied,
     ResourceUnavailable,
 )
-from cloudstack_ui.jobs.events import record_event
+from cloudstack_ui.jobs.events import raise_alert, record_event
+from cloudstack_ui.jobs.models import Alert
 from compute.models import DiskOffering, InstanceGroup, Nic, ServiceOffering, VirtualMachine, Volume
 from compute.services import planner, templates, volumes
 from compute.services.offerings import visible_service_offerings
@@ -300,6 +301,7 @@ def launch_virtual_machine(caller, vm: VirtualMachine, request: DeployRequest) -
         raise
     record_event("VM.START", f"Instance {vm.name} started on host {vm.host.name}", user=caller,
                  account=vm.account, resource=vm)
+    _membership_changed(vm)
     return vm
 
 
@@ -355,32 +357,58 @@ def _member_addresses(group: SecurityGroup) -> list[str]:
                 .values_list("guest_ip__address", flat=True))
 
 
+class SecurityRulesNotApplied(ResourceUnavailable):
+    """A host did not install an instance's security-group rules; its NICs
+    are marked Error with the reason and an alert is raised."""
+
+
 def apply_security_rules(vm: VirtualMachine, *, nics: list[Nic] | None = None,
-                         rules: tuple[SecurityRule, ...] | None = None) -> None:
-    """Install the rule set of each of the instance's NICs on its host. The
-    rules of its groups are worked out once for all its NICs (`rules`
-    when the caller already has them for the same groups)."""
-    if vm.host_id is None:
+                         rules: tuple[SecurityRule, ...] | None = None, host: Host | None = None) -> None:
+    """Install the rule set of each of the instance's NICs on `host` (its
+    own by default). The rules of its groups are worked out once for all its
+    NICs (`rules` when the caller already has them for the same groups).
+    Fails closed: when the host refuses, the NICs are marked Error with the
+    reason, an ALERT.USERVM is raised and SecurityRulesNotApplied is raised
+    for the caller to fail with; on success they are marked Applied."""
+    host = host or vm.host
+    if host is None:
         return
     guarded = [nic for nic in (_nics(vm) if nics is None else nics) if nic.network.offering.has_security_groups]
     if not guarded:
         return
-    if rules is None:
-        rules = security_groups.group_rules(list(vm.security_groups.all()), _member_addresses)
-    driver, access = driver_and_access(vm.host)
-    for nic in guarded:
-        driver.apply_security_rules(access, SecurityRuleSet(_filter_name(vm, nic), nic.guest_ip.mac_address, rules))
+    try:
+        if rules is None:
+            rules = security_groups.group_rules(list(vm.security_groups.all()), _member_addresses)
+        driver, access = driver_and_access(host)
+        for nic in guarded:
+            driver.apply_security_rules(access, SecurityRuleSet(_filter_name(vm, nic), nic.guest_ip.mac_address,
+                                                                rules))
+    except CloudStackError as exc:
+        reason = (f"the security group rules of instance {vm.name} could not be applied on host {host.name}: "
+                  f"{exc.message}")[:1024]
+        Nic.objects.filter(pk__in=[nic.pk for nic in guarded]).update(rules_state=Nic.RulesState.ERROR,
+                                                                      rules_state_reason=reason)
+        if any(nic.rules_state != Nic.RulesState.ERROR for nic in guarded):  # once, not at every retry
+            raise_alert(Alert.Type.USER_VM, reason, zone=vm.zone, resource=vm, resource_type="VirtualMachine")
+        raise SecurityRulesNotApplied(reason) from exc
+    stale = [nic.pk for nic in guarded if nic.rules_state != Nic.RulesState.APPLIED]
+    if stale:
+        Nic.objects.filter(pk__in=stale).update(rules_state=Nic.RulesState.APPLIED, rules_state_reason="")
 
 
-def reapply_security_rules(groups) -> int:
-    """Re-install the rules of every running member of `groups` (and of
-    instances whose rules name them as a source), after rules or
-    memberships changed; answers how many instances were updated. The
-    rules of a set of groups are worked out once for all its members."""
+def reapply_security_rules(groups, *, members: bool = True) -> int:
+    """Re-install the rules of every running member of `groups` (unless
+    `members` is false) and of instances whose rules name them as a source,
+    after rules or memberships changed; answers how many instances were
+    updated. The rules of a set of groups are worked out once for all its
+    members. Every instance is tried; when any failed (each is marked and
+    alerted by apply_security_rules) SecurityRulesNotApplied names them."""
     group_ids = [g.pk for g in groups]
-    affected = VirtualMachine.objects.filter(
-        Q(security_groups__in=group_ids) | Q(security_groups__rules__source_group__in=group_ids),
-        host__isnull=False, state=State.RUNNING).select_related("host").prefetch_related(
+    selected = Q(security_groups__rules__source_group__in=group_ids)
+    if members:
+        selected |= Q(security_groups__in=group_ids)
+    affected = VirtualMachine.objects.filter(selected, host__isnull=False, state=State.RUNNING).select_related(
+        "host", "zone").prefetch_related(
         "security_groups", Prefetch("nics", queryset=Nic.objects.select_related("network__offering", "guest_ip"))
     ).distinct()
     addresses: dict[int, list[str]] = {}
@@ -392,17 +420,50 @@ def reapply_security_rules(groups) -> int:
 
     rules_of: dict[tuple, tuple[SecurityRule, ...]] = {}
     count = 0
+    failures = []
     for vm in affected:
         members_of = list(vm.security_groups.all())
         key = tuple(group.pk for group in members_of)
+        if key not in rules_of:
+            rules_of[key] = security_groups.group_rules(members_of, member_addresses)
         try:
-            if key not in rules_of:
-                rules_of[key] = security_groups.group_rules(members_of, member_addresses)
             apply_security_rules(vm, nics=list(vm.nics.all()), rules=rules_of[key])
             count += 1
-        except CloudStackError as exc:
-            logger.warning("rules of instance %s not re-applied: %s", vm.name, exc)
+        except SecurityRulesNotApplied as exc:
+            failures.append(exc.message)
+    if failures:
+        raise SecurityRulesNotApplied("; ".join(failures)[:4000])
     return count
+
+
+def _membership_changed(vm: VirtualMachine, groups=None) -> None:
+    """The instance's address joined or left the member lists of its groups
+    (`groups` once it is gone): it started, stopped or went away, so the
+    rules naming them as a source are re-applied. A failure there is marked
+    and alerted on those instances and retried by reconcile_security_rules;
+    it does not undo this instance's own change."""
+    groups = list(vm.security_groups.all()) if groups is None else groups
+    if not groups:
+        return
+    try:
+        reapply_security_rules(groups, members=False)
+    except SecurityRulesNotApplied as exc:
+        logger.warning("rules naming the groups of %s not re-applied: %s", vm.name, exc)
+
+
+def reconcile_security_rules() -> int:
+    """Re-apply the rules of running instances with a NIC marked Error (the
+    power-state sync schedule runs it); answers how many are in sync again."""
+    fixed = 0
+    for vm in VirtualMachine.objects.filter(state=State.RUNNING, host__isnull=False,
+                                            nics__rules_state=Nic.RulesState.ERROR).select_related(
+            "host", "zone").distinct():
+        try:
+            apply_security_rules(vm)
+            fixed += 1
+        except SecurityRulesNotApplied as exc:
+            logger.info("rules still not applied: %s", exc)
+    return fixed
 
 
 def _define_and_start(vm: VirtualMachine, host: Host) -> None:
@@ -494,6 +555,7 @@ def start_virtual_machine(caller, vm: VirtualMachine, *, host: Host | None = Non
         raise
     record_event("VM.START", f"Instance {vm.name} started on host {vm.host.name}", user=caller,
                  account=vm.account, resource=vm)
+    _membership_changed(vm)
     return vm
 
 
@@ -533,6 +595,7 @@ def stop_virtual_machine(caller, vm: VirtualMachine, *, forced: bool = False) ->
     vm.refresh_from_db()
     record_event("VM.STOP", f"Instance {vm.name} stopped" + (" (forced)" if forced else ""), user=caller,
                  account=vm.account, resource=vm)
+    _membership_changed(vm)
     return vm
 
 
@@ -560,6 +623,7 @@ def destroy_virtual_machine(caller, vm: VirtualMachine, *, expunge: bool = False
                                                        power_state=PowerState.OFF.value)
         vm.refresh_from_db()
         record_event("VM.DESTROY", f"Instance {vm.name} destroyed", user=caller, account=vm.account, resource=vm)
+        _membership_changed(vm)
     if expunge:
         expunge_virtual_machine(vm, caller=caller)
         return None
@@ -584,7 +648,7 @@ def expunge_virtual_machine(vm: VirtualMachine, *, caller=None) -> None:
     _release_addresses(vm)
     record_event("VM.EXPUNGE", f"Instance {vm.name} expunged", user=caller, account=vm.account, resource=vm)
     vm.delete()
-    reapply_security_rules(groups)
+    _membership_changed(vm, groups)
 
 
 def expunge_destroyed_instances() -> int:
@@ -658,6 +722,8 @@ def migrate_virtual_machine(caller, vm: VirtualMachine, destination: Host) -> Vi
     VirtualMachine.objects.filter(pk=vm.pk).update(state=State.MIGRATING)
     try:
         planner.claim_host(vm, destination)
+        # The destination enforces the rules before the instance arrives.
+        apply_security_rules(vm, host=destination)
         driver, access = driver_and_access(source)
         driver.migrate_instance(access, vm.internal_name, host_access(destination))
     except CloudStackError:
@@ -665,7 +731,6 @@ def migrate_virtual_machine(caller, vm: VirtualMachine, destination: Host) -> Vi
         raise
     VirtualMachine.objects.filter(pk=vm.pk).update(state=State.RUNNING, host=destination, last_host=destination)
     vm.refresh_from_db()
-    apply_security_rules(vm)
     record_event("VM.MIGRATE", f"Instance {vm.name} migrated from {source.name} to {destination.name}",
                  user=caller, account=vm.account, resource=vm)
     return vm

@@ -74,9 +74,16 @@ class NicTable(tables.Table):
     gateway = tables.Column(verbose_name="Gateway", orderable=False)
     netmask = tables.Column(verbose_name="Netmask", orderable=False)
     deviceid = tables.Column(verbose_name="Device", orderable=False)
+    securitygroupsrulesstate = tables.Column(verbose_name="Security rules", orderable=False)
 
     class Meta(Meta):
         empty_text = "No NICs: the instance gets them when it is first started."
+
+    def render_securitygroupsrulesstate(self, value, record):
+        """Applied, or Error with the host's reason: the rules are not enforced."""
+        if value != "Error":
+            return value
+        return format_html('<span class="badge text-bg-danger">Error</span> {}', record.get("securitygroupsrulesreason", ""))
 
     def render_networkname(self, value, record):
         from django.urls import reverse

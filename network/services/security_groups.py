@@ -108,12 +108,21 @@ def _icmp(value, field: str) -> int:
     return number
 
 
+def authorize(caller, group: SecurityGroup, direction: str, **rule) -> list[SecurityGroupRule]:
+    """Add rules to the group (see _add_rules), then have the hosts enforce
+    them. The rules stay stored when a host fails: its instances are marked
+    out of sync and alerted, and the error is raised so the command fails."""
+    created = _add_rules(caller, group, direction, **rule)
+    security_group_rules_changed.send(sender=SecurityGroup, groups=[group])
+    return created
+
+
 @transaction.atomic
-def authorize(caller, group: SecurityGroup, direction: str, *, protocol: str, start_port=None, end_port=None,
-              icmp_type=None, icmp_code=None, cidrs: list[str] | None = None,
-              source_groups: list[tuple[str, str]] | None = None) -> list[SecurityGroupRule]:
-    """Add rules to the group: one per CIDR and per (account, group) source.
-    A rule the group has already is refused."""
+def _add_rules(caller, group: SecurityGroup, direction: str, *, protocol: str, start_port=None, end_port=None,
+               icmp_type=None, icmp_code=None, cidrs: list[str] | None = None,
+               source_groups: list[tuple[str, str]] | None = None) -> list[SecurityGroupRule]:
+    """One rule per CIDR and per (account, group) source; a rule the group
+    has already is refused."""
     group = SecurityGroup.objects.select_for_update().get(pk=find_group(caller, group.uuid, "securitygroupid").pk)
     protocol = (protocol or "").strip().lower()
     if protocol not in PROTOCOLS:
@@ -149,7 +158,6 @@ def authorize(caller, group: SecurityGroup, direction: str, *, protocol: str, st
             raise NetworkRuleConflict(f"cidrlist: group {group.name} already has this {direction} rule",
                                       field="cidrlist")
         created.append(SecurityGroupRule.objects.create(group=group, **fields, **source))
-    security_group_rules_changed.send(sender=SecurityGroup, groups=[group])
     return created
 
 
@@ -160,10 +168,12 @@ def find_rule(caller, uuid, direction: str) -> SecurityGroupRule:
     return rule
 
 
-@transaction.atomic
 def revoke(caller, rule: SecurityGroupRule) -> None:
-    rule = find_rule(caller, rule.uuid, rule.direction)
-    rule.delete()
+    """Remove a rule, then have the hosts enforce the rest (failures as in
+    authorize: the removal stays, the command fails with the reason)."""
+    with transaction.atomic():
+        rule = find_rule(caller, rule.uuid, rule.direction)
+        rule.delete()
     security_group_rules_changed.send(sender=SecurityGroup, groups=[rule.group])
 
 
