@@ -24,6 +24,9 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
+from xml.parsers import expat
+
+from defusedxml import DefusedXmlException, DTDForbidden
 
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.hypervisors.base import (
@@ -86,6 +89,26 @@ def parse_url(url: str) -> VCenterAddress:
     scheme = parts.scheme.lower()
     return VCenterAddress(scheme=scheme, server=parts.hostname, port=parts.port or (443 if scheme == "https" else 80),
                           datacenter=segments[0], cluster=segments[1], host=segments[2] if len(segments) == 3 else "")
+
+
+def soap_parser(*args, **kwargs):
+    """The expat parser pyvmomi reads vCenter's SOAP with, refusing any DTD
+    (SOAP allows none), so an answer declaring entities (billion laughs,
+    external entities) is refused as defusedxml refuses it."""
+    parser = expat.ParserCreate(*args, **kwargs)
+
+    def refuse_dtd(name, sysid, pubid, _has_internal_subset):
+        raise DTDForbidden(name, sysid, pubid)
+
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    return parser
+
+
+def defuse_soap() -> None:
+    """pyvmomi parses with expat directly; it gets soap_parser instead."""
+    from pyVmomi import SoapAdapter
+
+    SoapAdapter.ParserCreate = soap_parser
 
 
 class _Session:
@@ -245,6 +268,7 @@ class VMwareDriver(HypervisorDriver):
         from pyVmomi import vim, vmodl
 
         address = parse_url(host.url)
+        defuse_soap()
         try:
             instance = SmartConnect(host=address.server, port=address.port, user=host.username, pwd=host.password,
                                     protocol=address.scheme, disableSslCertValidation=address.scheme == "https",
@@ -260,6 +284,8 @@ class VMwareDriver(HypervisorDriver):
             raise HypervisorOperationFailed(f"vCenter {address.server}: {fault_text(exc)}")
         except (OSError, http.client.HTTPException) as exc:
             raise HostUnreachable(f"Unable to connect to vCenter {address.server}: {exc}")
+        except DefusedXmlException as exc:
+            raise HypervisorOperationFailed(f"vCenter {address.server} answered XML that is refused: {exc}")
         finally:
             try:
                 Disconnect(instance)

@@ -157,3 +157,16 @@ def test_a_member_change_a_host_refuses_marks_the_other_instance_not_the_new_one
     hosts_recover(world)
     assert instances.reconcile_security_rules() == 1
     assert rule_addresses(web1) == {f"{app1.nics.get().guest_ip.address}/32"}
+
+
+def test_a_libvirt_host_without_nwfilter_support_is_an_error_not_a_success():
+    """libvirt's test:/// driver has no nwfilters, as a host without them:
+    the KVM driver raises, which apply_security_rules turns into the mark,
+    the alert and the failed command above."""
+    from infrastructure.hypervisors.base import HostAccess, SecurityRule, SecurityRuleSet, UnsupportedOperation
+    from infrastructure.hypervisors.kvm import KVMDriver
+
+    rule_set = SecurityRuleSet("i-2-9-VM-nic0", "02:00:00:00:00:09", (SecurityRule("ingress", "tcp", "0.0.0.0/0", 22, 22),))
+    with pytest.raises(UnsupportedOperation, match="cannot do this"):
+        KVMDriver().apply_security_rules(HostAccess("test:///default"), rule_set)
+    assert issubclass(UnsupportedOperation, CloudStackError)

@@ -1,6 +1,7 @@
-"""XML to and from libvirt (and XAPI): what we send is built by
+"""XML to and from hypervisors: what we send libvirt is built by
 ElementTree, so names, paths and passwords with <, &, quotes reach the host
-as written; what hosts answer is parsed by defusedxml, so a document with
+as written; what hosts answer (libvirt, XAPI, vCenter) is parsed by defusedxml
+(or, for pyvmomi, an expat parser refusing DTDs), so a document with
 entities (billion laughs) or external entities is refused, not expanded."""
 import xml.etree.ElementTree as ET
 import xmlrpc.client
@@ -83,3 +84,14 @@ def test_xapi_answers_with_entities_are_refused(entity):
               f"<value><string>&lol2;</string></value></param></params></methodResponse>")
     with pytest.raises(DefusedXmlException):
         xmlrpc.client.loads(answer)
+
+
+@pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
+def test_vcenter_soap_with_a_dtd_is_refused(document):
+    from pyVmomi import SoapAdapter
+
+    from infrastructure.hypervisors.vmware import defuse_soap
+
+    defuse_soap()
+    with pytest.raises(DefusedXmlException):
+        SoapAdapter.Deserialize(document.encode())
