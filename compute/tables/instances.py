@@ -83,7 +83,8 @@ class NicTable(tables.Table):
         """Applied, or Error with the host's reason: the rules are not enforced."""
         if value != "Error":
             return value
-        return format_html('<span class="badge text-bg-danger">Error</span> {}', record.get("securitygroupsrulesreason", ""))
+        return format_html('<span class="badge text-bg-danger">Error</span> {}',
+                           record.get("securitygroupsrulesreason", ""))
 
     def render_networkname(self, value, record):
         from django.urls import reverse

@@ -279,9 +279,9 @@ class KVMDriver(HypervisorDriver):
         machine = {} if test else {"arch": "x86_64", "machine": "pc"}
         disks = [_disk_element(disk, *self._volume_path_and_format(connection, disk.volume)) for disk in spec.disks]
         if spec.iso:
-            disks.append(_el("disk", {"type": "file", "device": "cdrom"}, _el("driver", {"name": "qemu", "type": "raw"}),
-                             _el("source", {"file": spec.iso}), _el("target", {"dev": "hdc", "bus": "ide"}),
-                             _el("readonly")))
+            disks.append(_el("disk", {"type": "file", "device": "cdrom"},
+                             _el("driver", {"name": "qemu", "type": "raw"}), _el("source", {"file": spec.iso}),
+                             _el("target", {"dev": "hdc", "bus": "ide"}), _el("readonly")))
         nics = []
         for nic in spec.nics:
             mac = _el("mac", {"address": nic.mac})

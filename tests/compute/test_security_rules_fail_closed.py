@@ -17,8 +17,11 @@ from compute.tasks import sync_instance_power_states_task
 from infrastructure.models import SimulatedInstance, SimulatedMachine, SimulatedRuleSet
 from network.models import SecurityGroupRule
 from network.services import security_groups
+from tests.compute import test_instances
 from tests.compute.conftest import client_of
-from tests.compute.test_instances import deploy, run, world  # noqa: F401  (the fixture)
+from tests.compute.test_instances import deploy, run
+
+world = test_instances.world  # the same fixture: a Simulator zone, a template, the Comp1 user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_run_eagerly")]
 
@@ -121,7 +124,7 @@ def test_a_migration_whose_destination_refuses_the_rules_does_not_move(world, ro
 def test_groups_naming_a_group_as_source_follow_its_members(world):
     user = world["user"]
     web = security_groups.create_security_group(user, user.account, name="web")
-    app = security_groups.create_security_group(user, user.account, name="app")
+    security_groups.create_security_group(user, user.account, name="app")
     security_groups.authorize(user, web, "ingress", protocol="tcp", start_port=8080, end_port=8080, cidrs=[],
                               source_groups=[(user.account.name, "app")])
     web1 = deploy(world, name="web1", securitygroupnames="web")
@@ -143,7 +146,8 @@ def test_a_member_change_a_host_refuses_marks_the_other_instance_not_the_new_one
     user = world["user"]
     web = security_groups.create_security_group(user, user.account, name="web")
     security_groups.create_security_group(user, user.account, name="app")
-    security_groups.authorize(user, web, "ingress", protocol="all", cidrs=[], source_groups=[(user.account.name, "app")])
+    security_groups.authorize(user, web, "ingress", protocol="all", cidrs=[],
+                              source_groups=[(user.account.name, "app")])
     web1 = deploy(world, name="web1", securitygroupnames="web")
     elsewhere = next(h for h in world["zone"].hosts if h.pk != web1.host_id)
     rules_fail_on(web1.host)
@@ -166,7 +170,8 @@ def test_a_libvirt_host_without_nwfilter_support_is_an_error_not_a_success():
     from infrastructure.hypervisors.base import HostAccess, SecurityRule, SecurityRuleSet, UnsupportedOperation
     from infrastructure.hypervisors.kvm import KVMDriver
 
-    rule_set = SecurityRuleSet("i-2-9-VM-nic0", "02:00:00:00:00:09", (SecurityRule("ingress", "tcp", "0.0.0.0/0", 22, 22),))
+    rule_set = SecurityRuleSet("i-2-9-VM-nic0", "02:00:00:00:00:09",
+                               (SecurityRule("ingress", "tcp", "0.0.0.0/0", 22, 22),))
     with pytest.raises(UnsupportedOperation, match="cannot do this"):
         KVMDriver().apply_security_rules(HostAccess("test:///default"), rule_set)
     assert issubclass(UnsupportedOperation, CloudStackError)

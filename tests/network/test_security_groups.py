@@ -91,7 +91,8 @@ def test_rules_render_as_an_nwfilter(tenancy, web):
     egress_drop = "rule[@action='drop'][@direction='out'][@priority='1000']"
     assert nwfilter.find(egress_drop) is None, "no egress rule: egress stays open (guide 13.7.5)"
     security_groups.authorize(user, web, "egress", protocol="udp", start_port=53, end_port=53, cidrs=["8.8.8.8/32"])
-    nwfilter = ET.fromstring(security_filter_xml(security_groups.rule_set("n", "m", [web], member_addresses=lambda g: [])))
+    rule_set = security_groups.rule_set("n", "m", [web], member_addresses=lambda g: [])
+    nwfilter = ET.fromstring(security_filter_xml(rule_set))
     assert nwfilter.find(egress_drop) is not None, "once egress has rules, the rest is dropped"
 
     rule = SecurityGroupRule.objects.get(direction="egress")
