@@ -30,21 +30,21 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 
 
 @pytest.fixture
-def test_node():
+def libvirt_node():
     """libvirt's test:///default keeps its state while a connection is open."""
     connection = libvirt.open("test:///default")
     yield connection
     connection.close()
 
 
-def test_a_domain_with_special_characters_round_trips(test_node):
+def test_a_domain_with_special_characters_round_trips(libvirt_node):
     spec = InstanceSpec(name=f"vm-{ODD}", uuid="8f0a8f3e-2a5c-4c4e-9a57-0a0d0f2c1a11", vcpus=1, cpu_speed=1000,
                         memory=512 * 1024**2, vnc_password="p<&'\"w", kernel="/boot/k<&", initrd="/boot/i&",
                         cmdline=f"console=ttyS0 x={ODD}",
                         nics=(NicSpec(mac="02:00:00:00:00:01", network=f"br{ODD}", security_filter="i-2-9-VM-nic0"),))
     KVMDriver().define_instance(HostAccess("test:///default"), spec)
 
-    domain = ET.fromstring(test_node.lookupByName(f"vm-{ODD}").XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
+    domain = ET.fromstring(libvirt_node.lookupByName(f"vm-{ODD}").XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
     assert domain.findtext("name") == f"vm-{ODD}"
     assert domain.findtext("os/cmdline") == f"console=ttyS0 x={ODD}"
     assert (domain.findtext("os/kernel"), domain.findtext("os/initrd")) == ("/boot/k<&", "/boot/i&")
@@ -53,11 +53,11 @@ def test_a_domain_with_special_characters_round_trips(test_node):
     assert domain.find("devices/graphics").get("passwd") == "p<&'\"w"
 
 
-def test_a_volume_in_a_pool_with_special_characters_round_trips(test_node, tmp_path):
+def test_a_volume_in_a_pool_with_special_characters_round_trips(libvirt_node, tmp_path):
     pool = PoolSpec(uuid="pool-odd", protocol="SharedMountPoint", path=str(tmp_path / f"p{ODD}"))
     info = KVMDriver().create_volume(HostAccess("test:///default"), VolumeRef(pool, f"vol-{ODD}"), 1024**3)
     assert info.name == f"vol-{ODD}" and info.path == f"{tmp_path}/p{ODD}/vol-{ODD}"
-    assert test_node.storagePoolLookupByName("pool-odd").storageVolLookupByName(f"vol-{ODD}").name() == f"vol-{ODD}"
+    assert libvirt_node.storagePoolLookupByName("pool-odd").storageVolLookupByName(f"vol-{ODD}").name() == f"vol-{ODD}"
 
 
 def test_pool_xml_escapes_server_and_path():
