@@ -2,6 +2,8 @@
 services, as the add-zone wizard builds one (zone, guest network with a
 pod range, a cluster with two Simulator hosts, primary storage, a local
 image store). Other compute fixtures build on it; add yours below."""
+import os
+import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -77,10 +79,10 @@ def simulator_zone(root_admin, tmp_path) -> SimulatorZone:
 def ready_template(zone: SimulatorZone, owner, *, name: str = "sim-template", size: int = 2 * 1024**3,
                    **fields) -> Template:
     """A Simulator template already downloaded into the zone's image store
-    (the download itself is tested with the templates)."""
+    (the download itself is tested with the templates): a real, empty
+    qcow2 of `size`, as the checks before a pool copy require."""
     image = zone.image_store.path + f"/{name}.qcow2"
-    with open(image, "wb") as handle:
-        handle.write(b"simulated image")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", image, str(size)], check=True)
     template = Template.objects.create(
         name=name, display_text=name, url=f"http://example.invalid/{name}.qcow2", format="QCOW2",
         hypervisor="Simulator", os_type=OsType.objects.get_or_create(
@@ -88,8 +90,19 @@ def ready_template(zone: SimulatorZone, owner, *, name: str = "sim-template", si
         account=owner.account, is_public=True, is_featured=True, size=size, **fields)
     TemplateZone.objects.create(template=template, zone=zone.zone, image_store=zone.image_store,
                                 status=TemplateZone.Status.DOWNLOADED, download_percent=100, install_path=image,
-                                size=size, physical_size=15)
+                                size=size, physical_size=os.path.getsize(image))
     return template
+
+
+@pytest.fixture
+def local_template_sites(root_admin):
+    """Template downloads from servers on 127.0.0.1 allowed (through
+    secstorage.allowed.internal.sites, as an operator allows a mirror
+    inside the datacenter); the tests' HTTP servers listen there."""
+    from cloudstack_ui.config.services import update_setting
+
+    update_setting(root_admin, "secstorage.allowed.internal.sites", "127.0.0.1/32")
+    return "127.0.0.1/32"
 
 
 # Volumes and snapshots ---------------------------------------------------------------------------
