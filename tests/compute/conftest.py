@@ -2,8 +2,12 @@
 services, as the add-zone wizard builds one (zone, guest network with a
 pod range, a cluster with two Simulator hosts, primary storage, a local
 image store). Other compute fixtures build on it; add yours below."""
+import http.server
 import os
 import subprocess
+import tarfile
+import threading
+import urllib.parse
 from dataclasses import dataclass
 
 import pytest
@@ -103,6 +107,62 @@ def local_template_sites(root_admin):
 
     update_setting(root_admin, "secstorage.allowed.internal.sites", "127.0.0.1/32")
     return "127.0.0.1/32"
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory):
+    """A local HTTP server on 127.0.0.1 with real images made by qemu-img
+    (a good qcow2, unsafe ones, a raw disk, VHDs) and a file that is not an
+    image; /redirect?to=URL answers a 302 to URL, and every request's Host
+    header is recorded in `hosts`."""
+    root = tmp_path_factory.mktemp("images")
+    for command in (
+        ["create", "-f", "qcow2", "disk.qcow2", "3G"],
+        ["create", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", "backing.qcow2"],
+        ["create", "-f", "raw", "data.raw", "1M"],
+        ["create", "-f", "qcow2", "-o", f"data_file={root / 'data.raw'}", "datafile.qcow2", "1M"],
+        ["create", "-f", "raw", "plain.raw", "1M"],
+        ["create", "-f", "vpc", "-o", "subformat=dynamic", "dynamic.vhd", "64M"],
+        ["create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "8M"],
+    ):
+        subprocess.run(["qemu-img", command[0], "-q", *command[1:]], cwd=root, check=True)
+    (root / "notqcow.qcow2").write_bytes(b"hello world" * 100)
+    for ova, members in (("appliance.ova", ("appliance.ovf", "disk.vmdk")), ("escaping.ova", ("appliance.ovf",
+                                                                                         "../disk.vmdk"))):
+        with tarfile.open(root / ova, "w") as archive:
+            for member in members:
+                archive.add(root / "plain.raw", arcname=member)
+    hosts = []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self):
+            hosts.append(self.headers.get("Host"))
+            target = urllib.parse.urlsplit(self.path)
+            if target.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", urllib.parse.parse_qs(target.query)["to"][0])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, hosts
+    server.shutdown()
+
+
+@pytest.fixture
+def image_server(image_files, local_template_sites):
+    """The image server's base URL and directory, its address allowed."""
+    base, root, _hosts = image_files
+    return base, root
 
 
 # Volumes and snapshots ---------------------------------------------------------------------------

@@ -4,10 +4,7 @@ the built-in templates copied into a zone's new secondary storage, the
 templatefilter scoping, deletion, and one import per pool under
 concurrency."""
 import hashlib
-import http.server
 import subprocess
-import threading
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -24,57 +21,6 @@ from tests.compute.conftest import JobFailed, call, client_of, fail_on_hosts, re
 from tests.conftest import all_at_once
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def image_files(tmp_path_factory):
-    """A local HTTP server on 127.0.0.1 with real images made by qemu-img
-    (a good qcow2, unsafe ones, a raw disk, VHDs) and a file that is not an
-    image; /redirect?to=URL answers a 302 to URL, and every request's Host
-    header is recorded in `hosts`."""
-    root = tmp_path_factory.mktemp("images")
-    for command in (
-        ["create", "-f", "qcow2", "disk.qcow2", "3G"],
-        ["create", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", "backing.qcow2"],
-        ["create", "-f", "raw", "data.raw", "1M"],
-        ["create", "-f", "qcow2", "-o", f"data_file={root / 'data.raw'}", "datafile.qcow2", "1M"],
-        ["create", "-f", "raw", "plain.raw", "1M"],
-        ["create", "-f", "vpc", "-o", "subformat=dynamic", "dynamic.vhd", "64M"],
-        ["create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "8M"],
-    ):
-        subprocess.run(["qemu-img", command[0], "-q", *command[1:]], cwd=root, check=True)
-    (root / "notqcow.qcow2").write_bytes(b"hello world" * 100)
-    hosts = []
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def do_GET(self):
-            hosts.append(self.headers.get("Host"))
-            target = urllib.parse.urlsplit(self.path)
-            if target.path == "/redirect":
-                self.send_response(302)
-                self.send_header("Location", urllib.parse.parse_qs(target.query)["to"][0])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root, hosts
-    server.shutdown()
-
-
-@pytest.fixture
-def image_server(image_files, local_template_sites):
-    """The image server's base URL and directory, its address allowed."""
-    base, root, _hosts = image_files
-    return base, root
 
 
 def register(caller, zone, source, **extra):
