@@ -46,8 +46,8 @@ def inspect_image(path: Path | str, declared_format: str) -> ImageInfo:
         detected = info.get("format", "")
     _refuse_external_files(info)
     if detected != expected:
-        raise InvalidParameter(f"format: the file is a {detected or 'unknown'} image, not {declared_format}; register it "
-                               "with the format it has", field="format")
+        raise InvalidParameter(f"format: the file is a {detected or 'unknown'} image, not {declared_format}; "
+                               "register it with the format it has", field="format")
     if declared_format == "OVA":
         _check_ova(path)
     return ImageInfo(format=detected, virtual_size=int(info["virtual-size"]))

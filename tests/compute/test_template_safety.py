@@ -16,7 +16,8 @@ from cloudstack_ui.errors import CloudStackError, InvalidParameter, PermissionDe
 from compute.models import OsType, ServiceOffering, Template, TemplatePoolCopy, TemplateZone
 from compute.services import template_urls, templates
 from infrastructure.models import SimulatedVolume
-from tests.compute.conftest import JobFailed, call, ready_template
+from tests.compute.conftest import JobFailed, call, client_of, ready_template
+from tests.conftest import logged_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,8 @@ def register(caller, zone, url, *, command="registerTemplate", **extra):
 
 def stored_files(zone, template) -> list[Path]:
     """What secondary storage holds for `template` (its directory's files)."""
-    return [path for path in Path(zone.image_store.path).rglob("*") if path.is_file() and str(template.uuid) in str(path)]
+    return [path for path in Path(zone.image_store.path).rglob("*")
+            if path.is_file() and str(template.uuid) in str(path)]
 
 
 def assert_refused_and_stored_nothing(entry, zone, text):
@@ -155,6 +157,18 @@ def test_registration_refuses_internal_addresses(simulator_zone, tenancy, image_
 def test_an_iso_url_is_checked_the_same_way(simulator_zone, tenancy):
     refused_registration(tenancy["comp1_user"], simulator_zone.zone, "http://169.254.169.254/x.iso",
                          "link-local address", command="registerIso")
+
+
+def test_the_rest_api_and_the_portal_refuse_an_internal_url(simulator_zone, tenancy):
+    user = tenancy["comp1_user"]
+    fields = {"name": "meta", "url": "http://169.254.169.254/latest/meta-data/", "zoneid": str(simulator_zone.zone.uuid),
+              "ostypeid": str(OsType.objects.get(description=DEBIAN).uuid), "hypervisor": "KVM", "format": "QCOW2"}
+    before = Template.objects.count()
+    answer = client_of(user).post("/api/v1/templates/", fields, content_type="application/json")
+    assert answer.status_code == 400 and "169.254.169.254 is a link-local address" in answer.content.decode()
+    page = logged_in_client(user).post("/client/templates/register", fields)
+    assert page.status_code == 200 and b"169.254.169.254 is a link-local address" in page.content
+    assert Template.objects.count() == before
 
 
 def test_the_setting_allows_only_the_sites_it_lists(simulator_zone, tenancy, image_server):
