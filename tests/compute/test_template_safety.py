@@ -6,6 +6,7 @@ server's own ports, not at registration, not through a redirect, not
 through file:// outside the configured directories."""
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,29 @@ def test_a_stored_image_is_checked_again_before_it_is_copied_to_primary_storage(
         simulator_zone.image_store.path + "/swapped.qcow2")
     assert not TemplatePoolCopy.objects.filter(template=template, ready=True).exists()
     assert not SimulatedVolume.objects.filter(name=f"template-{template.uuid}").exists(), "nothing on the pool"
+
+
+def test_a_template_made_from_a_volume_is_checked_before_it_is_kept(volume_world, monkeypatch):
+    """createTemplate keeps what the hypervisor exported only once qemu-img
+    found it standalone: an export that comes back as a qcow2 backed by a
+    host file (a driver bug, a tampered pool) leaves no template and no file."""
+    from infrastructure.hypervisors.simulator import SimulatorDriver
+
+    def export_with_backing_file(self, host, volume, target_file):
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", target_file],
+                       check=True)
+        return os.path.getsize(target_file)
+
+    monkeypatch.setattr(SimulatorDriver, "export_volume", export_with_backing_file)
+    user, world = volume_world["user"], volume_world
+    snapshot = call(user, "createSnapshot", volumeid=world["vm"].volumes.get(volume_type="ROOT").uuid)["snapshot"]
+    before = Template.objects.count()
+    with pytest.raises(JobFailed, match=r"the image has a backing file \(/etc/passwd\)"):
+        call(user, "createTemplate", name="exported", ostypeid=OsType.objects.get(description=DEBIAN).uuid,
+             snapshotid=snapshot["id"])
+    assert Template.objects.count() == before
+    assert not [path for path in Path(world["zone"].image_store.path).rglob("*")
+                if path.is_file() and f"template/tmpl/{user.account_id}/" in str(path)]
 
 
 # --- item 6: where a URL may point --------------------------------------------------------------
