@@ -4,9 +4,12 @@ it is stored and again before it is copied to primary storage), and a
 template URL can reach neither internal addresses nor the management
 server's own ports, not at registration, not through a redirect, not
 through file:// outside the configured directories."""
+import http.server
 import os
 import shutil
+import ssl
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -263,6 +266,45 @@ def test_the_connection_goes_to_the_checked_address_with_the_urls_host(simulator
     assert entry.status == TemplateZone.Status.DOWNLOADED, entry.error
     assert hosts[-1] == f"mirror.test:{port}"
     assert len(answers) == 2, "resolved at registration and once at the fetch, then connected to that answer"
+
+
+def test_https_is_verified_against_the_urls_host_while_connecting_to_the_checked_address(
+        simulator_zone, tenancy, image_files, local_template_sites, monkeypatch, tmp_path):
+    """An HTTPS server on 127.0.0.1 with a certificate for mirror.test
+    (trusted through SSL_CERT_FILE): the download connects to the checked
+    address and sends mirror.test as the TLS server name, so the
+    certificate verifies; the same server by its address does not."""
+    _base, root, _hosts = image_files
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mirror.test",
+                    "-addext", "subjectAltName=DNS:mirror.test", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    class Files(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    real = template_urls.socket.getaddrinfo
+    monkeypatch.setattr(template_urls.socket, "getaddrinfo", lambda host, *args, **kwargs: real(
+        "127.0.0.1" if host == "mirror.test" else host, *args, **kwargs))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        user = tenancy["comp1_user"]
+        verified = register(user, simulator_zone.zone, f"https://mirror.test:{port}/disk.qcow2", name="tls")
+        assert verified.status == TemplateZone.Status.DOWNLOADED, verified.error
+        mismatch = register(user, simulator_zone.zone, f"https://127.0.0.1:{port}/disk.qcow2", name="tls-ip")
+        assert_refused_and_stored_nothing(mismatch, simulator_zone, "certificate verify failed")
+    finally:
+        server.shutdown()
 
 
 # --- file:// ------------------------------------------------------------------------------------
