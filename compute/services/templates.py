@@ -272,6 +272,16 @@ def _store_directory(entry: TemplateZone) -> tuple[ImageStore, Path]:
     return store, Path(store.path) / "template" / kind / str(entry.template.account_id) / str(entry.template.uuid)
 
 
+def _discard_partial(target: Path) -> None:
+    """Remove a download or export that did not complete, and its
+    template directory if nothing else is in it."""
+    Path(f"{target}.part").unlink(missing_ok=True)
+    try:
+        target.parent.rmdir()
+    except OSError:
+        pass  # the directory holds another file of the template, or is gone
+
+
 def download_template(entry_id: int) -> TemplateZone:
     """Copy a template into its zone's secondary storage, recording the
     progress as it goes, checking its checksum and format; ends Download
@@ -308,7 +318,7 @@ def download_template(entry_id: int) -> TemplateZone:
     except (CloudStackError, OSError) as exc:
         message = exc.message if isinstance(exc, CloudStackError) else str(exc)
         if target is not None:
-            Path(f"{target}.part").unlink(missing_ok=True)
+            _discard_partial(target)
         TemplateZone.objects.filter(pk=entry.pk).update(status=TemplateZone.Status.DOWNLOAD_ERROR,
                                                         error=message[:1024])
         record_event("TEMPLATE.DOWNLOAD.FAILED", f"{template.name} in zone {entry.zone.name}: {message}",
@@ -407,7 +417,7 @@ def create_template_from_volume(caller, template: Template, *, volume: Volume | 
         os.replace(f"{target}.part", target)
     except (CloudStackError, OSError) as exc:
         if target is not None:
-            Path(f"{target}.part").unlink(missing_ok=True)
+            _discard_partial(target)
         template.delete()
         message = exc.message if isinstance(exc, CloudStackError) else str(exc)
         record_event("TEMPLATE.CREATE", f"Template {template.name} could not be made: {message}",

@@ -38,9 +38,8 @@ def register(caller, zone, url, *, command="registerTemplate", **extra):
 
 
 def stored_files(zone, template) -> list[Path]:
-    """What secondary storage holds for `template` (its directory's files)."""
-    return [path for path in Path(zone.image_store.path).rglob("*")
-            if path.is_file() and str(template.uuid) in str(path)]
+    """What secondary storage holds for `template` (its directory and files)."""
+    return [path for path in Path(zone.image_store.path).rglob("*") if str(template.uuid) in str(path)]
 
 
 def assert_refused_and_stored_nothing(entry, zone, text):
@@ -188,7 +187,8 @@ def test_an_iso_url_is_checked_the_same_way(simulator_zone, tenancy):
 
 def test_the_rest_api_and_the_portal_refuse_an_internal_url(simulator_zone, tenancy):
     user = tenancy["comp1_user"]
-    fields = {"name": "meta", "url": "http://169.254.169.254/latest/meta-data/", "zoneid": str(simulator_zone.zone.uuid),
+    fields = {"name": "meta", "url": "http://169.254.169.254/latest/meta-data/",
+              "zoneid": str(simulator_zone.zone.uuid),
               "ostypeid": str(OsType.objects.get(description=DEBIAN).uuid), "hypervisor": "KVM", "format": "QCOW2"}
     before = Template.objects.count()
     answer = client_of(user).post("/api/v1/templates/", fields, content_type="application/json")
@@ -276,8 +276,8 @@ def test_https_is_verified_against_the_urls_host_while_connecting_to_the_checked
     certificate verifies; the same server by its address does not."""
     _base, root, _hosts = image_files
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mirror.test",
-                    "-addext", "subjectAltName=DNS:mirror.test", "-keyout", str(key), "-out", str(cert)],
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=mirror.test", "-addext", "subjectAltName=DNS:mirror.test", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
