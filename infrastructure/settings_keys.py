@@ -10,7 +10,8 @@ XEN_SETUP_MULTIPATH = declare(ConfigKey(
     "Enable iSCSI multipath on XenServer hosts when they are added"))
 SECSTORAGE_ALLOWED_INTERNAL_SITES = declare(ConfigKey(
     "secstorage.allowed.internal.sites", "Advanced", "cidrs", "",
-    "Comma-separated CIDRs whose template downloads go through the private network"))
+    "Comma-separated CIDRs of internal (private, loopback, link-local...) addresses that may serve template "
+    "and ISO downloads; other non-public addresses are refused, and so are the management server's own ports"))
 USE_LOCAL_STORAGE = declare(ConfigKey(
     "use.local.storage", "Storage", "boolean", "false",
     "Use hosts' local storage for data disks, templates and snapshots", scope="zone"))

@@ -27,7 +27,10 @@ def _registered(template):
 COMMON = (
     Param("name", required=True, description="the name"),
     Param("displaytext", description="a description"),
-    Param("url", required=True, max_length=2048, description="the http(s) URL to download it from"),
+    Param("url", required=True, max_length=2048,
+          description="the http(s) URL to download it from (a public address unless "
+                      "secstorage.allowed.internal.sites lists it); file:// for root admins, inside "
+                      "secstorage.allowed.local.directories"),
     Param("zoneid", description="the zone to download it into; -1 for every zone"),
     Param("ostypeid", "uuid", required=True, description="its guest OS type"),
     Param("ispublic", "boolean", description="every account may use it"),

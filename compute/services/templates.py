@@ -2,14 +2,9 @@
 in a zone, and their copies on primary storage (the backing files of root
 volumes), made once per pool on first use."""
 import hashlib
-import json
 import os
 import re
-import subprocess
 from pathlib import Path
-from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,6 +23,8 @@ from cloudstack_ui.errors import (
 )
 from cloudstack_ui.jobs.events import record_event
 from compute.models import Snapshot, Template, TemplatePoolCopy, TemplateZone, Volume
+from compute.services.image_inspection import inspect_image
+from compute.services.template_urls import check_template_url, open_template_url
 from compute.services.storage_access import driver_and_access, pool_host, pool_ref, template_copy_name
 from infrastructure.hypervisors import UnsupportedOperation, VolumeRef
 from infrastructure.models import Host, ImageStore, StoragePool, Zone
@@ -59,19 +56,35 @@ def ready_template(caller, template_uuid, zone: Zone, *, field: str = "templatei
     return template
 
 
-def _downloaded_file(template: Template, zone: Zone) -> str:
+def _checked_download(template: Template, zone: Zone) -> str:
+    """The template's file in the zone's secondary storage, checked again
+    by qemu-img before a hypervisor reads it (it may have been stored
+    before the checks existed, or changed since). A file that fails is
+    deleted and its zone entry put in DOWNLOAD_ERROR with the reason, so
+    no later step uses it; InvalidParameter naming templateid says why."""
     entry = TemplateZone.objects.filter(template=template, zone=zone, status=TemplateZone.Status.DOWNLOADED).first()
     if entry is None or not entry.install_path:
         raise InvalidParameter(f"templateid: {template.name} is not downloaded in zone {zone.name}",
                                field="templateid")
+    try:
+        inspect_image(entry.install_path, template.format)
+    except InvalidParameter as exc:
+        message = f"the stored image was refused: {exc.message}"
+        Path(entry.install_path).unlink(missing_ok=True)
+        TemplateZone.objects.filter(pk=entry.pk).update(status=TemplateZone.Status.DOWNLOAD_ERROR,
+                                                        error=message[:1024], install_path="")
+        record_event("TEMPLATE.DOWNLOAD.FAILED", f"{template.name} in zone {zone.name}: {message}",
+                     level="ERROR", account=template.account, resource=template)
+        raise InvalidParameter(f"templateid: {template.name} {message}", field="templateid")
     return entry.install_path
 
 
 def template_on_pool(template: Template, pool: StoragePool, host: Host) -> VolumeRef:
     """The template's copy on `pool`, imported from secondary storage
-    through `host` the first time; the copy row is locked meanwhile, so
-    concurrent deploys import it once and wait for it. A copy already
-    imported is answered without taking the lock."""
+    through `host` the first time, and only once its file passed
+    `inspect_image`; the copy row is locked meanwhile, so concurrent
+    deploys import it once and wait for it. A copy already imported is
+    answered without taking the lock."""
     ref = pool_ref(pool, template_copy_name(template))
     if TemplatePoolCopy.objects.filter(template=template, storage_pool=pool, ready=True).exists():
         return ref
@@ -81,11 +94,12 @@ def template_on_pool(template: Template, pool: StoragePool, host: Host) -> Volum
                                                    defaults={"name": ref.name})
     except IntegrityError:
         pass  # a concurrent deploy made the row first
+    source = _checked_download(template, pool.zone)
     with transaction.atomic():
         copy = TemplatePoolCopy.objects.select_for_update().get(template=template, storage_pool=pool)
         if not copy.ready:
             driver, access = driver_and_access(host)
-            info = driver.import_volume(access, ref, _downloaded_file(template, pool.zone))
+            info = driver.import_volume(access, ref, source)
             copy.ready, copy.size = True, info.size
             copy.save(update_fields=["ready", "size"])
     return ref
@@ -142,14 +156,6 @@ def _checksum(text: str) -> str:
     return f"{{{algorithm}}}{digest.lower()}"
 
 
-def _url(url: str) -> str:
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidParameter(f"url: {url!r} is not an http or https URL", field="url")
-    return url
-
-
 def _zones_with_storage(zone: Zone | None) -> list[Zone]:
     if zone is not None:
         if not zone.image_stores.exists():
@@ -175,6 +181,7 @@ def register_template(caller, *, name: str, display_text: str, url: str, zone: Z
     if account.pk != caller.account_id:
         ensure_can_admin_account(caller, account)
     name = _name(name)
+    url = check_template_url(caller, url)
     format = (format or "").upper()
     if format == Template.Format.ISO:
         hypervisor = ""
@@ -188,7 +195,7 @@ def register_template(caller, *, name: str, display_text: str, url: str, zone: Z
     _check_featured(caller, is_featured)
     check_resource_limits(account, {ResourceLimit.Type.TEMPLATE: 1})
     template = Template.objects.create(
-        name=name, display_text=(display_text or name).strip(), url=_url(url), format=format, hypervisor=hypervisor,
+        name=name, display_text=(display_text or name).strip(), url=url, format=format, hypervisor=hypervisor,
         os_type=os_type, account=account, is_public=is_public, is_featured=is_featured,
         password_enabled=password_enabled, ssh_key_enabled=ssh_key_enabled, is_extractable=is_extractable,
         checksum=_checksum(checksum), bootable=bootable if format == Template.Format.ISO else True,
@@ -244,14 +251,7 @@ def _source(template: Template):
         if not path.is_file():
             raise ResourceUnavailable(f"{path} is missing: run bin/build-builtin-template on the management server")
         return open(path, "rb"), path.stat().st_size
-    try:
-        response = urlopen(Request(template.url, headers={"User-Agent": "cloudstack-ui"}), timeout=30)
-    except HTTPError as exc:
-        raise ResourceUnavailable(f"{template.url} answered HTTP {exc.code} {exc.reason}")
-    except (URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ResourceUnavailable(f"{template.url} could not be reached: {reason}")
-    return response, int(response.headers.get("Content-Length") or 0)
+    return open_template_url(template.url)
 
 
 def _writable_store(zone: Zone) -> ImageStore:
@@ -270,6 +270,16 @@ def _store_directory(entry: TemplateZone) -> tuple[ImageStore, Path]:
     store = _writable_store(entry.zone)
     kind = "iso" if entry.template.is_iso else "tmpl"
     return store, Path(store.path) / "template" / kind / str(entry.template.account_id) / str(entry.template.uuid)
+
+
+def _discard_partial(target: Path) -> None:
+    """Remove a download or export that did not complete, and its
+    template directory if nothing else is in it."""
+    Path(f"{target}.part").unlink(missing_ok=True)
+    try:
+        target.parent.rmdir()
+    except OSError:
+        pass  # the directory holds another file of the template, or is gone
 
 
 def download_template(entry_id: int) -> TemplateZone:
@@ -303,12 +313,12 @@ def download_template(entry_id: int) -> TemplateZone:
         if digest is not None and f"{{{template.checksum[1:].partition('}')[0]}}}{digest.hexdigest()}" \
                 != template.checksum:
             raise InvalidParameter(f"checksum mismatch: expected {template.checksum}, got {digest.hexdigest()}")
-        size = _virtual_size(Path(f"{target}.part"), template.format, copied)
+        size = inspect_image(f"{target}.part", template.format).virtual_size
         os.replace(f"{target}.part", target)
     except (CloudStackError, OSError) as exc:
         message = exc.message if isinstance(exc, CloudStackError) else str(exc)
         if target is not None:
-            Path(f"{target}.part").unlink(missing_ok=True)
+            _discard_partial(target)
         TemplateZone.objects.filter(pk=entry.pk).update(status=TemplateZone.Status.DOWNLOAD_ERROR,
                                                         error=message[:1024])
         record_event("TEMPLATE.DOWNLOAD.FAILED", f"{template.name} in zone {entry.zone.name}: {message}",
@@ -323,22 +333,6 @@ def download_template(entry_id: int) -> TemplateZone:
                  account=template.account, resource=template)
     entry.refresh_from_db()
     return entry
-
-
-def _virtual_size(path: Path, format: str, copied: int) -> int:
-    """The disk's virtual size (qemu-img reads QCOW2 and VHD headers); a
-    file that is not the declared format is refused."""
-    if format == Template.Format.QCOW2:
-        with open(path, "rb") as image:
-            if image.read(4) != b"QFI\xfb":
-                raise InvalidParameter("the file is not a QCOW2 image")
-    if format in (Template.Format.QCOW2, Template.Format.VHD):
-        info = subprocess.run(["qemu-img", "info", "--output=json", "-f", {"QCOW2": "qcow2", "VHD": "vpc"}[format],
-                               str(path)], capture_output=True, text=True)
-        if info.returncode != 0:
-            raise InvalidParameter(f"the file is not a {format} image: {info.stderr.strip()}")
-        return int(json.loads(info.stdout)["virtual-size"])
-    return copied
 
 
 # --- templates made from volumes and snapshots (createTemplate) --------------------------------------
@@ -418,12 +412,12 @@ def create_template_from_volume(caller, template: Template, *, volume: Volume | 
         target = directory / f"{template.uuid}.{template.format.lower()}"
         host = pool_host(pool, prefer=volume.instance.last_host if volume and volume.instance else None)
         driver, access = driver_and_access(host)
-        written = driver.export_volume(access, pool_ref(pool, path), f"{target}.part")
-        size = _virtual_size(Path(f"{target}.part"), template.format, written)
+        driver.export_volume(access, pool_ref(pool, path), f"{target}.part")
+        size = inspect_image(f"{target}.part", template.format).virtual_size
         os.replace(f"{target}.part", target)
     except (CloudStackError, OSError) as exc:
         if target is not None:
-            Path(f"{target}.part").unlink(missing_ok=True)
+            _discard_partial(target)
         template.delete()
         message = exc.message if isinstance(exc, CloudStackError) else str(exc)
         record_event("TEMPLATE.CREATE", f"Template {template.name} could not be made: {message}",

@@ -2,6 +2,12 @@
 services, as the add-zone wizard builds one (zone, guest network with a
 pod range, a cluster with two Simulator hosts, primary storage, a local
 image store). Other compute fixtures build on it; add yours below."""
+import http.server
+import os
+import subprocess
+import tarfile
+import threading
+import urllib.parse
 from dataclasses import dataclass
 
 import pytest
@@ -77,10 +83,10 @@ def simulator_zone(root_admin, tmp_path) -> SimulatorZone:
 def ready_template(zone: SimulatorZone, owner, *, name: str = "sim-template", size: int = 2 * 1024**3,
                    **fields) -> Template:
     """A Simulator template already downloaded into the zone's image store
-    (the download itself is tested with the templates)."""
+    (the download itself is tested with the templates): a real, empty
+    qcow2 of `size`, as the checks before a pool copy require."""
     image = zone.image_store.path + f"/{name}.qcow2"
-    with open(image, "wb") as handle:
-        handle.write(b"simulated image")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", image, str(size)], check=True)
     template = Template.objects.create(
         name=name, display_text=name, url=f"http://example.invalid/{name}.qcow2", format="QCOW2",
         hypervisor="Simulator", os_type=OsType.objects.get_or_create(
@@ -88,8 +94,75 @@ def ready_template(zone: SimulatorZone, owner, *, name: str = "sim-template", si
         account=owner.account, is_public=True, is_featured=True, size=size, **fields)
     TemplateZone.objects.create(template=template, zone=zone.zone, image_store=zone.image_store,
                                 status=TemplateZone.Status.DOWNLOADED, download_percent=100, install_path=image,
-                                size=size, physical_size=15)
+                                size=size, physical_size=os.path.getsize(image))
     return template
+
+
+@pytest.fixture
+def local_template_sites(root_admin):
+    """Template downloads from servers on 127.0.0.1 allowed (through
+    secstorage.allowed.internal.sites, as an operator allows a mirror
+    inside the datacenter); the tests' HTTP servers listen there."""
+    from cloudstack_ui.config.services import update_setting
+
+    update_setting(root_admin, "secstorage.allowed.internal.sites", "127.0.0.1/32")
+    return "127.0.0.1/32"
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory):
+    """A local HTTP server on 127.0.0.1 with real images made by qemu-img
+    (a good qcow2, unsafe ones, a raw disk, VHDs) and a file that is not an
+    image; /redirect?to=URL answers a 302 to URL, and every request's Host
+    header is recorded in `hosts`."""
+    root = tmp_path_factory.mktemp("images")
+    for command in (
+        ["create", "-f", "qcow2", "disk.qcow2", "3G"],
+        ["create", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw", "backing.qcow2"],
+        ["create", "-f", "raw", "data.raw", "1M"],
+        ["create", "-f", "qcow2", "-o", f"data_file={root / 'data.raw'}", "datafile.qcow2", "1M"],
+        ["create", "-f", "raw", "plain.raw", "1M"],
+        ["create", "-f", "vpc", "-o", "subformat=dynamic", "dynamic.vhd", "64M"],
+        ["create", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "8M"],
+    ):
+        subprocess.run(["qemu-img", command[0], "-q", *command[1:]], cwd=root, check=True)
+    (root / "notqcow.qcow2").write_bytes(b"hello world" * 100)
+    for ova, members in (("appliance.ova", ("appliance.ovf", "disk.vmdk")), ("escaping.ova", ("appliance.ovf",
+                                                                                         "../disk.vmdk"))):
+        with tarfile.open(root / ova, "w") as archive:
+            for member in members:
+                archive.add(root / "plain.raw", arcname=member)
+    hosts = []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self):
+            hosts.append(self.headers.get("Host"))
+            target = urllib.parse.urlsplit(self.path)
+            if target.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", urllib.parse.parse_qs(target.query)["to"][0])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, hosts
+    server.shutdown()
+
+
+@pytest.fixture
+def image_server(image_files, local_template_sites):
+    """The image server's base URL and directory, its address allowed."""
+    base, root, _hosts = image_files
+    return base, root
 
 
 # Volumes and snapshots ---------------------------------------------------------------------------
