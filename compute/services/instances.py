@@ -768,6 +768,11 @@ def _replace_root_volume(vm: VirtualMachine) -> None:
                                                 device_id=None, attached=None)
         Volume.objects.filter(pk=new.pk).update(instance=vm, device_id=0, attached=timezone.now())
         old.snapshot_policies.update(volume=new)
+    # The definition left by the last run names the old disk; the next start
+    # defines the instance again with the new one.
+    vm.refresh_from_db()
+    if vm.last_host is not None:
+        _undefine(vm, vm.last_host)
     _delete_on_storage(old, host)
 
 

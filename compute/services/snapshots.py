@@ -96,7 +96,9 @@ def _require_snapshottable(volume: Volume, field: str) -> None:
 def record_snapshot(caller, volume: Volume, *, name: str = "", policy: SnapshotPolicy | None = None) -> Snapshot:
     """Check that the volume can be snapshotted, within its account's
     snapshot limit, and record the snapshot (Creating); nothing is done on
-    storage yet."""
+    storage yet. The volume's row is locked before the account's (the order
+    every volume operation takes them in), and checked as it is now."""
+    volume = Volume.objects.select_for_update().select_related("account", "zone", "instance").get(pk=volume.pk)
     _require_snapshottable(volume, "volumeid")
     check_resource_limits(volume.account, {ResourceLimit.Type.SNAPSHOT: 1})
     now = timezone.now()

@@ -445,36 +445,37 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
     shrink). An Allocated volume is only recorded bigger; one on storage
     grows there, online while its instance runs where the hypervisor
     allows (else UnsupportedOperation with the reason). The volume is
-    Resizing meanwhile and Ready afterwards."""
-    new_size = _new_size(caller, volume, size, disk_offering)
+    Resizing meanwhile and Ready afterwards. Checked on the volume and its
+    instance as they are now, under their row locks (taken before the
+    account's)."""
     field = "size" if size is not None else "diskofferingid"
-    if new_size < volume.size:
-        refusal = "shrinking is not supported" + (" (shrinkok is not honoured)" if shrink_ok else "")
-        raise InvalidParameter(f"{field}: volumes only grow: {new_size // GB} GB is less than the {volume.size // GB} "
-                               f"GB volume {volume.name} has; {refusal}", field=field)
-    if new_size == volume.size and (disk_offering is None or disk_offering.pk == volume.disk_offering_id):
-        raise InvalidParameter(f"{field}: volume {volume.name} has {new_size // GB} GB already", field=field)
-    vm = volume.instance
-    if vm is not None and vm.state not in (VmState.RUNNING, VmState.STOPPED):
-        raise InvalidParameter(f"id: instance {vm.name} of volume {volume.name} is {vm.state}; volumes are resized "
-                               "while it is Running or Stopped", field="id")
-    changes = {"size": new_size}
-    if disk_offering is not None:
-        changes["disk_offering"] = disk_offering
     with transaction.atomic():
+        volume, vm = lock_with_instance(volume)
+        new_size = _new_size(caller, volume, size, disk_offering)
+        if new_size < volume.size:
+            refusal = "shrinking is not supported" + (" (shrinkok is not honoured)" if shrink_ok else "")
+            raise InvalidParameter(f"{field}: volumes only grow: {new_size // GB} GB is less than the "
+                                   f"{volume.size // GB} GB volume {volume.name} has; {refusal}", field=field)
+        if new_size == volume.size and (disk_offering is None or disk_offering.pk == volume.disk_offering_id):
+            raise InvalidParameter(f"{field}: volume {volume.name} has {new_size // GB} GB already", field=field)
+        if vm is not None and vm.state not in (VmState.RUNNING, VmState.STOPPED):
+            raise InvalidParameter(f"id: instance {vm.name} of volume {volume.name} is {vm.state}; volumes are "
+                                   "resized while it is Running or Stopped", field="id")
+        if volume.state not in (State.ALLOCATED, State.READY):
+            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; it can be resized when Ready",
+                                   field="id")
+        changes = {"size": new_size}
+        if disk_offering is not None:
+            changes["disk_offering"] = disk_offering
         # (A Ready volume grows on storage after this check: concurrent
         # resizes of one account may pass it together.)
         check_resource_limits(volume.account, {Limit.PRIMARY_STORAGE: new_size - volume.size})
-        if volume.state == State.ALLOCATED and not Volume.objects.filter(
-                pk=volume.pk, state=State.ALLOCATED).update(**changes):
-            raise ResourceUnavailable(f"id: volume {volume.name} changed meanwhile; try again", field="id")
-    if volume.state != State.ALLOCATED:
-        if volume.state != State.READY:
-            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; it can be resized when Ready",
-                                   field="id")
-        _check_pool_room(volume, new_size - volume.size)
-        if not Volume.objects.filter(pk=volume.pk, state=State.READY).update(state=State.RESIZING):
-            raise ResourceUnavailable(f"id: volume {volume.name} is busy; try again", field="id")
+        if volume.state == State.ALLOCATED:
+            Volume.objects.filter(pk=volume.pk).update(**changes)
+        else:
+            _check_pool_room(volume, new_size - volume.size)
+            Volume.objects.filter(pk=volume.pk).update(state=State.RESIZING)
+    if volume.state == State.READY:
         running = vm is not None and vm.state == VmState.RUNNING and vm.host_id is not None
         try:
             host = vm.host if running else pool_host(volume.storage_pool,
@@ -483,9 +484,10 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
             info = driver.resize_volume(access, pool_ref(volume.storage_pool, volume.path), new_size,
                                         instance=vm.internal_name if vm is not None else "")
         except CloudStackError:
-            Volume.objects.filter(pk=volume.pk).update(state=State.READY)
+            Volume.objects.filter(pk=volume.pk, state=State.RESIZING).update(state=State.READY)
             raise
-        Volume.objects.filter(pk=volume.pk).update(state=State.READY, **{**changes, "size": info.size})
+        Volume.objects.filter(pk=volume.pk, state=State.RESIZING).update(
+            state=State.READY, **{**changes, "size": info.size})
     old = volume.size
     volume.refresh_from_db()
     record_event("VOLUME.RESIZE", f"Volume {volume.name} grown from {old // GB} GB to {volume.size // GB} GB",
