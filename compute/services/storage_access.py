@@ -53,5 +53,6 @@ def lock_with_instance(volume):
           .first() if instance_id else None)
     volume = Volume.objects.select_for_update().select_related("storage_pool").get(pk=volume.pk)
     if volume.instance_id != (vm.pk if vm else None):
-        raise ResourceInUse(f"id: volume {volume.name} was attached or detached meanwhile; try again", field="id")
+        raise ResourceInUse(f"id: volume {volume.name} is {volume.state}: it was attached to or detached from an "
+                            "instance meanwhile; try again", field="id")
     return volume, vm
