@@ -941,24 +941,28 @@ def sync_power_states() -> dict[str, int]:
         for vm in VirtualMachine.objects.filter(Q(host=host) | Q(host__isnull=True, last_host=host),
                                                 state__in=(State.RUNNING, State.STOPPED)):
             power = reported.get(vm.internal_name, PowerState.MISSING)
+            # Each change is written only if the instance is still in the
+            # state read: one that an operation moved on meanwhile (a start,
+            # a stop) is left to that operation.
             if vm.state == State.RUNNING and vm.host_id == host.pk and power in (PowerState.OFF,
                                                                                    PowerState.MISSING):
+                if not VirtualMachine.objects.filter(pk=vm.pk, state=State.RUNNING, host=host).update(
+                        state=State.STOPPED, power_state=power.value, power_state_updated=now,
+                        state_reason=f"found {'off' if power == PowerState.OFF else 'missing'} on host {host.name}"):
+                    continue
                 planner.release_host(vm)
-                VirtualMachine.objects.filter(pk=vm.pk).update(
-                    state=State.STOPPED, power_state=power.value, power_state_updated=now,
-                    state_reason=f"found {'off' if power == PowerState.OFF else 'missing'} on host {host.name}")
                 record_event("VM.STOP", f"Instance {vm.name} was found {power.value} on host {host.name}; "
                              "it is now Stopped", level="WARN", account=vm.account, resource=vm)
                 changed += 1
             elif vm.state == State.STOPPED and power == PowerState.ON:
+                if not VirtualMachine.objects.filter(pk=vm.pk, state=State.STOPPED).update(
+                        state=State.RUNNING, host=host, power_state=power.value, power_state_updated=now,
+                        state_reason=f"found running on host {host.name}"):
+                    continue
                 try:
                     planner.claim_host(vm, host)
                 except CloudStackError as exc:
                     logger.warning("instance %s runs on %s beyond its capacity: %s", vm.name, host.name, exc)
-                    VirtualMachine.objects.filter(pk=vm.pk).update(host=host)
-                VirtualMachine.objects.filter(pk=vm.pk).update(
-                    state=State.RUNNING, power_state=power.value, power_state_updated=now,
-                    state_reason=f"found running on host {host.name}")
                 record_event("VM.START", f"Instance {vm.name} was found running on host {host.name}",
                              level="WARN", account=vm.account, resource=vm)
                 changed += 1
