@@ -33,6 +33,7 @@ from cloudstack_ui.errors import (
     InvalidParameter,
     NotFound,
     PermissionDenied,
+    ResourceInUse,
     ResourceUnavailable,
 )
 from cloudstack_ui.jobs.events import raise_alert, record_event
@@ -81,11 +82,65 @@ def find_instance(caller, uuid, field: str = "id") -> VirtualMachine:
     return vm
 
 
+# States in which an operation is under way on the instance: every other
+# operation is refused (ResourceInUse) until it ends.
+BUSY_STATES = (State.STARTING, State.STOPPING, State.MIGRATING, State.RESTORING, State.DESTROYING,
+               State.EXPUNGING)
+
+
 def _require_state(vm: VirtualMachine, allowed: tuple[str, ...], action: str) -> None:
     if vm.state not in allowed:
-        raise InvalidParameter(
+        error = ResourceInUse if vm.state in BUSY_STATES else InvalidParameter
+        raise error(
             f"id: instance {vm.name} is {vm.state}; it can be {action} only when "
             + " or ".join(allowed), field="id")
+
+
+def _lock(vm: VirtualMachine) -> VirtualMachine:
+    """The instance's row read again and locked until the transaction ends
+    (NotFound once it is expunged), so that checks made on it hold."""
+    current = VirtualMachine.objects.select_for_update().filter(pk=vm.pk).first()
+    if current is None:
+        raise NotFound(f"id: instance {vm.name} has been expunged", field="id")
+    return current
+
+
+def _begin(vm: VirtualMachine, allowed: tuple[str, ...], transitional: str, action: str,
+           check=None) -> tuple[VirtualMachine, str]:
+    """Start an operation: under the instance's row lock, check its current
+    state (and `check(locked row)`), then move it to `transitional`,
+    committed at once so that a concurrent operation is refused before any
+    slow hypervisor call. Answers the instance as it is now and the state
+    it was in."""
+    with transaction.atomic():
+        current = _lock(vm)
+        _require_state(current, allowed, action)
+        if check is not None:
+            check(current)
+        VirtualMachine.objects.filter(pk=vm.pk).update(state=transitional)
+    vm.refresh_from_db()
+    return vm, current.state
+
+
+def _current_state(vm: VirtualMachine) -> str:
+    return VirtualMachine.objects.filter(pk=vm.pk).values_list("state", flat=True).first() or "expunged"
+
+
+def _settle(vm: VirtualMachine, transitional: str, action: str, **changes) -> None:
+    """End an operation begun with `_begin`: `changes` are written only if
+    the instance is still `transitional` (one conditional UPDATE, which
+    takes the row lock); otherwise ResourceInUse names the state it was
+    moved to meanwhile."""
+    if not VirtualMachine.objects.filter(pk=vm.pk, state=transitional).update(**changes):
+        raise ResourceInUse(f"id: instance {vm.name} became {_current_state(vm)} while it was being {action}",
+                            field="id")
+    vm.refresh_from_db()
+
+
+def _give_back(vm: VirtualMachine, transitional: str, **changes) -> None:
+    """An operation that failed leaves its transitional state (if the
+    instance is still in it) for `changes`."""
+    VirtualMachine.objects.filter(pk=vm.pk, state=transitional).update(**changes)
 
 
 # --- deploy ---------------------------------------------------------------------------------------
@@ -314,12 +369,13 @@ def _take_addresses(vm: VirtualMachine, networks: list[Network], ip_address: str
                            is_default=device_id == 0)
 
 
-def _create_volumes(vm: VirtualMachine, host: Host) -> None:
-    """Create on storage the instance's volumes the planner placed but
-    that do not exist yet: the root volume backed by the template's copy
-    on its pool, blank data volumes."""
+def _create_volumes(vm: VirtualMachine, host: Host, *, among=None) -> None:
+    """Create on storage the instance's volumes (or those of `among`, a queryset)
+    the planner placed but that do not exist yet: the root volume backed
+    by the template's copy on its pool, blank data volumes."""
     driver, access = driver_and_access(host)
-    for volume in vm.volumes.filter(state=Volume.State.ALLOCATED, storage_pool__isnull=False).select_related(
+    for volume in (vm.volumes if among is None else among).filter(
+            state=Volume.State.ALLOCATED, storage_pool__isnull=False).select_related(
             "storage_pool", "template").order_by("device_id"):
         pool = volume.storage_pool
         backing = None
@@ -485,7 +541,12 @@ def _define_and_start(vm: VirtualMachine, host: Host) -> None:
     driver.start_instance(access, vm.internal_name)
     started = {"state": State.RUNNING, "state_reason": "", "power_state": PowerState.ON.value,
                "power_state_updated": timezone.now(), "last_host": host}
-    VirtualMachine.objects.filter(pk=vm.pk).update(**started)
+    # Running only if still Starting: an instance moved on meanwhile (failed
+    # by the job reconciler, say) is powered off again, never left running.
+    if not VirtualMachine.objects.filter(pk=vm.pk, state=State.STARTING).update(**started):
+        driver.stop_instance(access, vm.internal_name, forced=True)
+        raise ResourceInUse(f"id: instance {vm.name} became {_current_state(vm)} while it was being started; it "
+                            "was powered off again", field="id")
     for name, value in started.items():
         setattr(vm, name, value)
 
@@ -532,14 +593,12 @@ def _release_addresses(vm: VirtualMachine) -> None:
 
 def start_virtual_machine(caller, vm: VirtualMachine, *, host: Host | None = None) -> VirtualMachine:
     """Start a stopped instance: on `host` (root admins), else preferably
-    where it last ran; its definition is rebuilt from what it has now."""
-    with transaction.atomic():
-        vm = locked(VirtualMachine, vm)
-        _require_state(vm, (State.STOPPED,), "started")
-        if host is not None and not caller.is_root_admin:
-            raise PermissionDenied("hostid: only a root admin chooses the host", field="hostid")
-        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.STARTING)
-    vm.refresh_from_db()
+    where it last ran; its definition is rebuilt from what it has now. The
+    instance is Starting (every other operation refused) until it runs, or
+    is Stopped again with the reason."""
+    if host is not None and not caller.is_root_admin:
+        raise PermissionDenied("hostid: only a root admin chooses the host", field="hostid")
+    vm, _ = _begin(vm, (State.STOPPED,), State.STARTING, "started", check=_no_volume_busy)
     try:
         if not vm.nics.exists():
             raise InvalidParameter(f"id: instance {vm.name} has no NIC", field="id")
@@ -551,12 +610,23 @@ def start_virtual_machine(caller, vm: VirtualMachine, *, host: Host | None = Non
         _define_and_start(vm, placement.host)
     except CloudStackError as exc:
         planner.release_host(vm)
-        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.STOPPED, state_reason=exc.message[:1024])
+        _give_back(vm, State.STARTING, state=State.STOPPED, state_reason=exc.message[:1024])
         raise
     record_event("VM.START", f"Instance {vm.name} started on host {vm.host.name}", user=caller,
                  account=vm.account, resource=vm)
     _membership_changed(vm)
     return vm
+
+
+def _no_volume_busy(vm: VirtualMachine) -> None:
+    """An instance starts only when none of its volumes is being reverted,
+    resized or created (checked under its row lock, which a revert of one
+    of its volumes takes too)."""
+    busy = vm.volumes.filter(removed__isnull=True, state__in=(
+        Volume.State.REVERTING, Volume.State.RESIZING, Volume.State.CREATING, Volume.State.EXPUNGING)).first()
+    if busy is not None:
+        raise ResourceInUse(f"id: volume {busy.name} of instance {vm.name} is {busy.state}; start it when the volume "
+                            "is Ready", field="id")
 
 
 def _usable(host: Host | None) -> Host | None:
@@ -575,23 +645,24 @@ def _undefine(vm: VirtualMachine, host: Host) -> None:
 
 def stop_virtual_machine(caller, vm: VirtualMachine, *, forced: bool = False) -> VirtualMachine:
     """Shut the guest down (powered off after a timeout, or at once when
-    `forced`) and free its host's capacity; the definition stays."""
-    with transaction.atomic():
-        vm = locked(VirtualMachine, vm)
-        _require_state(vm, (State.RUNNING,) + ((State.STOPPING, State.ERROR) if forced else ()), "stopped")
-        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.STOPPING)
-    vm.refresh_from_db()
+    `forced`, which also ends a stuck Stopping) and free its host's
+    capacity; the definition stays. The instance is Stopping meanwhile."""
+    allowed = (State.RUNNING,) + ((State.STOPPING, State.ERROR) if forced else ())
+    vm, _ = _begin(vm, allowed, State.STOPPING, "stopped")
     if vm.host_id:
         driver, access = driver_and_access(vm.host)
         try:
             driver.stop_instance(access, vm.internal_name, forced=forced)
         except CloudStackError:
-            VirtualMachine.objects.filter(pk=vm.pk).update(state=State.RUNNING)
+            _give_back(vm, State.STOPPING, state=State.RUNNING)
             raise
-    planner.release_host(vm)
-    VirtualMachine.objects.filter(pk=vm.pk).update(state=State.STOPPED, state_reason="",
-                                                   power_state=PowerState.OFF.value,
-                                                   power_state_updated=timezone.now())
+    if VirtualMachine.objects.filter(pk=vm.pk, state=State.STOPPING).update(
+            state=State.STOPPED, state_reason="", power_state=PowerState.OFF.value,
+            power_state_updated=timezone.now()):
+        planner.release_host(vm)
+    elif _current_state(vm) != State.STOPPED:  # a forced stop that ran alongside has done it
+        raise ResourceInUse(f"id: instance {vm.name} became {_current_state(vm)} while it was being stopped",
+                            field="id")
     vm.refresh_from_db()
     record_event("VM.STOP", f"Instance {vm.name} stopped" + (" (forced)" if forced else ""), user=caller,
                  account=vm.account, resource=vm)
@@ -600,28 +671,50 @@ def stop_virtual_machine(caller, vm: VirtualMachine, *, forced: bool = False) ->
 
 
 def reboot_virtual_machine(caller, vm: VirtualMachine) -> VirtualMachine:
-    _require_state(vm, (State.RUNNING,), "rebooted")
+    """Reboot a running instance (it stays Running, as in CloudStack). The
+    state is checked on the row as it is now; a reboot that meets an
+    instance stopped or destroyed meanwhile fails naming its new state and
+    never powers it on (the hypervisors reboot only running machines)."""
+    with transaction.atomic():
+        _require_state(_lock(vm), (State.RUNNING,), "rebooted")
+    vm.refresh_from_db()
     driver, access = driver_and_access(vm.host)
-    driver.reboot_instance(access, vm.internal_name)
+    try:
+        driver.reboot_instance(access, vm.internal_name)
+    except CloudStackError:
+        if _current_state(vm) != State.RUNNING:
+            raise ResourceInUse(f"id: instance {vm.name} became {_current_state(vm)} while it was being rebooted",
+                                field="id")
+        raise
     record_event("VM.REBOOT", f"Instance {vm.name} rebooted", user=caller, account=vm.account, resource=vm)
     return vm
 
 
 def destroy_virtual_machine(caller, vm: VirtualMachine, *, expunge: bool = False) -> VirtualMachine | None:
     """Power the instance off and mark it Destroyed (recoverable until
-    expunge.delay passes); with `expunge` (admins) remove it at once."""
+    expunge.delay passes); with `expunge` (admins) remove it at once. It is
+    Destroying while the hypervisor powers it off, so that no start,
+    reboot or recover can bring it back meanwhile."""
     if expunge and not (caller.is_root_admin or caller.is_domain_admin):
         raise PermissionDenied("expunge: only an admin expunges an instance at once", field="expunge")
-    _require_state(vm, (State.RUNNING, State.STOPPED, State.ERROR, State.STARTING, State.STOPPING)
-                   + ((State.DESTROYED,) if expunge else ()), "destroyed")
-    if vm.state != State.DESTROYED:
+    allowed = (State.RUNNING, State.STOPPED, State.ERROR) + ((State.DESTROYED,) if expunge else ())
+    with transaction.atomic():
+        current = _lock(vm)
+        _require_state(current, allowed, "destroyed")
+        if current.state != State.DESTROYED:
+            VirtualMachine.objects.filter(pk=vm.pk).update(state=State.DESTROYING)
+    vm.refresh_from_db()
+    if vm.state == State.DESTROYING:
         if vm.host_id:
             driver, access = driver_and_access(vm.host)
-            driver.stop_instance(access, vm.internal_name, forced=True)
+            try:
+                driver.stop_instance(access, vm.internal_name, forced=True)
+            except CloudStackError:
+                _give_back(vm, State.DESTROYING, state=current.state)
+                raise
+        _settle(vm, State.DESTROYING, "destroyed", state=State.DESTROYED, removed=timezone.now(),
+                power_state=PowerState.OFF.value)
         planner.release_host(vm)
-        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.DESTROYED, removed=timezone.now(),
-                                                       power_state=PowerState.OFF.value)
-        vm.refresh_from_db()
         record_event("VM.DESTROY", f"Instance {vm.name} destroyed", user=caller, account=vm.account, resource=vm)
         _membership_changed(vm)
     if expunge:
@@ -630,10 +723,13 @@ def destroy_virtual_machine(caller, vm: VirtualMachine, *, expunge: bool = False
     return vm
 
 
-def expunge_virtual_machine(vm: VirtualMachine, *, caller=None) -> None:
+def expunge_virtual_machine(vm: VirtualMachine, *, caller=None, retry: bool = False) -> None:
     """Remove a destroyed instance for good: its definition, its root
-    volume, its addresses and rules; data volumes are detached and kept."""
-    VirtualMachine.objects.filter(pk=vm.pk).update(state=State.EXPUNGING)
+    volume, its addresses and rules; data volumes are detached and kept.
+    It is Expunging meanwhile; `retry` (the expunge schedule) also takes
+    up one whose earlier expunge stopped half-way."""
+    allowed = (State.DESTROYED, State.EXPUNGING) if retry else (State.DESTROYED,)
+    vm, _ = _begin(vm, allowed, State.EXPUNGING, "expunged")
     host = vm.host or vm.last_host
     if host is not None:
         _undefine(vm, host)
@@ -661,7 +757,7 @@ def expunge_destroyed_instances() -> int:
                                             removed__lte=cutoff).select_related(
             "host", "last_host", "account"):
         try:
-            expunge_virtual_machine(vm)
+            expunge_virtual_machine(vm, retry=True)
             done += 1
         except CloudStackError as exc:
             logger.warning("instance %s not expunged: %s", vm.name, exc)
@@ -670,8 +766,9 @@ def expunge_destroyed_instances() -> int:
 
 @transaction.atomic
 def recover_virtual_machine(caller, vm: VirtualMachine) -> VirtualMachine:
-    """A destroyed instance comes back Stopped, within its account's limits."""
-    _require_state(vm, (State.DESTROYED,), "recovered")
+    """A destroyed instance comes back Stopped, within its account's limits;
+    only once its destroy has finished (Destroyed, not Destroying)."""
+    _require_state(_lock(vm), (State.DESTROYED,), "recovered")
     offering = vm.service_offering
     check_resource_limits(vm.account, {Limit.USER_VM: 1, Limit.CPU: offering.cpu_number,
                                        Limit.MEMORY: offering.memory})
@@ -683,43 +780,83 @@ def recover_virtual_machine(caller, vm: VirtualMachine) -> VirtualMachine:
 
 def restore_virtual_machine(caller, vm: VirtualMachine) -> VirtualMachine:
     """A fresh root volume from the instance's template replaces the old
-    one (deleted); a running instance is started again on it."""
-    _require_state(vm, (State.RUNNING, State.STOPPED), "restored")
+    one; a running instance is started again on it. The instance is
+    Restoring meanwhile. The new root volume is created before the old one
+    is let go, so a failure leaves the old root disk in place: the
+    instance always has a root disk."""
     if vm.iso_id:
         raise InvalidParameter(f"id: instance {vm.name} was booted from an ISO; there is no template to restore",
                                field="id")
     templates.ready_template(caller, vm.template.uuid, vm.zone, field="templateid", iso=False)
-    was_running = vm.state == State.RUNNING
-    if was_running:
-        vm = stop_virtual_machine(caller, vm, forced=True)
-    root = vm.volumes.get(volume_type=Volume.Type.ROOT)
-    old_pool, old_path = root.storage_pool, root.path
-    Volume.objects.filter(pk=root.pk).update(state=Volume.State.ALLOCATED, path="")
-    if old_pool is not None:
-        host = pool_host(old_pool, prefer=vm.last_host)
-        _delete_on_storage(Volume(storage_pool=old_pool, path=old_path, name=root.name), host)
-        _create_volumes(vm, host)
+    vm, previous = _begin(vm, (State.RUNNING, State.STOPPED), State.RESTORING, "restored")
+    was_running = previous == State.RUNNING
+    try:
+        if was_running and vm.host_id:
+            driver, access = driver_and_access(vm.host)
+            driver.stop_instance(access, vm.internal_name, forced=True)
+            VirtualMachine.objects.filter(pk=vm.pk).update(power_state=PowerState.OFF.value,
+                                                           power_state_updated=timezone.now())
+            planner.release_host(vm)
+        _replace_root_volume(vm)
+    except CloudStackError as exc:
+        _give_back(vm, State.RESTORING, state=State.STOPPED if was_running else previous,
+                   state_reason=exc.message[:1024])
+        raise
+    _settle(vm, State.RESTORING, "restored", state=State.STOPPED, state_reason="")
     record_event("VM.RESTORE", f"Instance {vm.name} restored from template {vm.template.name}", user=caller,
                  account=vm.account, resource=vm)
     if was_running:
         return start_virtual_machine(caller, vm)
-    vm.refresh_from_db()
     return vm
+
+
+def _replace_root_volume(vm: VirtualMachine) -> None:
+    """A new root volume of the instance's template in the old one's pool
+    (created there first), then the old one is expunged; a root volume
+    never placed is only recorded anew. Raises, with the old root volume
+    untouched, when storage refuses the new one."""
+    old = vm.volumes.select_related("storage_pool").get(volume_type=Volume.Type.ROOT, removed__isnull=True)
+    if old.storage_pool is None:
+        return
+    host = pool_host(old.storage_pool, prefer=vm.last_host)
+    new = Volume.objects.create(name=old.name, account=vm.account, zone=vm.zone, volume_type=Volume.Type.ROOT,
+                                size=old.size, disk_offering=old.disk_offering, template=vm.template,
+                                storage_pool=old.storage_pool)
+    try:
+        _create_volumes(vm, host, among=Volume.objects.filter(pk=new.pk))
+    except CloudStackError:
+        new.delete()
+        raise
+    with transaction.atomic():
+        Volume.objects.filter(pk=old.pk).update(state=Volume.State.EXPUNGED, removed=timezone.now(), instance=None,
+                                                device_id=None, attached=None)
+        Volume.objects.filter(pk=new.pk).update(instance=vm, device_id=0, attached=timezone.now())
+        old.snapshot_policies.update(volume=new)
+    # The definition left by the last run names the old disk; the next start
+    # defines the instance again with the new one.
+    vm.refresh_from_db()
+    if vm.last_host is not None:
+        _undefine(vm, vm.last_host)
+    _delete_on_storage(old, host)
 
 
 def migrate_virtual_machine(caller, vm: VirtualMachine, destination: Host) -> VirtualMachine:
     """Move a running instance to another host of its cluster (its volumes
-    stay on the cluster's storage), claiming capacity there first."""
+    stay on the cluster's storage), claiming capacity there first. The
+    instance is Migrating meanwhile: a second migration is refused."""
     if not caller.is_root_admin:
         raise PermissionDenied("hostid: only a root admin migrates instances", field="hostid")
-    _require_state(vm, (State.RUNNING,), "migrated")
+
+    def check_destination(current: VirtualMachine) -> None:
+        if destination.pk == current.host_id:
+            raise InvalidParameter(f"hostid: instance {current.name} already runs on {destination.name}",
+                                   field="hostid")
+        if destination.cluster_id != current.host.cluster_id:
+            raise InvalidParameter(f"hostid: host {destination.name} is in another cluster; its volumes would not "
+                                   "be reachable", field="hostid")
+
+    vm, _ = _begin(vm, (State.RUNNING,), State.MIGRATING, "migrated", check=check_destination)
     source = vm.host
-    if destination.pk == source.pk:
-        raise InvalidParameter(f"hostid: instance {vm.name} already runs on {destination.name}", field="hostid")
-    if destination.cluster_id != source.cluster_id:
-        raise InvalidParameter(f"hostid: host {destination.name} is in another cluster; its volumes would not be "
-                               "reachable", field="hostid")
-    VirtualMachine.objects.filter(pk=vm.pk).update(state=State.MIGRATING)
     try:
         planner.claim_host(vm, destination)
         # The destination enforces the rules before the instance arrives.
@@ -727,18 +864,20 @@ def migrate_virtual_machine(caller, vm: VirtualMachine, destination: Host) -> Vi
         driver, access = driver_and_access(source)
         driver.migrate_instance(access, vm.internal_name, host_access(destination))
     except CloudStackError:
-        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.RUNNING, host=source)
+        _give_back(vm, State.MIGRATING, state=State.RUNNING, host=source)
         raise
-    VirtualMachine.objects.filter(pk=vm.pk).update(state=State.RUNNING, host=destination, last_host=destination)
-    vm.refresh_from_db()
+    _settle(vm, State.MIGRATING, "migrated", state=State.RUNNING, host=destination, last_host=destination)
     record_event("VM.MIGRATE", f"Instance {vm.name} migrated from {source.name} to {destination.name}",
                  user=caller, account=vm.account, resource=vm)
     return vm
 
 
+@transaction.atomic
 def change_service_offering(caller, vm: VirtualMachine, offering: ServiceOffering) -> VirtualMachine:
     """A stopped instance gets another offering (used at its next start);
-    live scaling is not offered."""
+    live scaling is not offered. Checked and written under the instance's
+    row lock, so a start meanwhile either waits or refuses it."""
+    vm = _lock(vm)
     if vm.state == State.RUNNING:
         raise InvalidParameter(f"id: instance {vm.name} is Running; stop it before changing its offering "
                                "(live scaling is not supported)", field="id")
@@ -749,20 +888,23 @@ def change_service_offering(caller, vm: VirtualMachine, offering: ServiceOfferin
     if offering.storage_type != vm.service_offering.storage_type:
         raise InvalidParameter("serviceofferingid: the new offering must use the same storage type "
                                f"({vm.service_offering.storage_type})", field="serviceofferingid")
-    with transaction.atomic():
-        current = vm.service_offering
-        check_resource_limits(vm.account, {Limit.CPU: offering.cpu_number - current.cpu_number,
-                                           Limit.MEMORY: offering.memory - current.memory})
-        VirtualMachine.objects.filter(pk=vm.pk).update(service_offering=offering, ha_enabled=offering.offer_ha)
+    current = vm.service_offering
+    check_resource_limits(vm.account, {Limit.CPU: offering.cpu_number - current.cpu_number,
+                                       Limit.MEMORY: offering.memory - current.memory})
+    VirtualMachine.objects.filter(pk=vm.pk).update(service_offering=offering, ha_enabled=offering.offer_ha)
     vm.refresh_from_db()
     record_event("VM.UPGRADE", f"Instance {vm.name} now has offering {offering.name}", user=caller,
                  account=vm.account, resource=vm)
     return vm
 
 
+@transaction.atomic
 def reset_password(caller, vm: VirtualMachine) -> tuple[VirtualMachine, str]:
     """A new password for a stopped instance of a password-enabled
-    template; answered once, stored encrypted."""
+    template; answered once, stored encrypted. Checked and written under
+    the instance's row lock: a start that runs alongside either reads the
+    new password or makes this refused; the password is never lost."""
+    vm = _lock(vm)
     if not vm.template.password_enabled:
         raise InvalidParameter(f"id: template {vm.template.name} of instance {vm.name} is not password enabled",
                                field="id")
@@ -775,8 +917,11 @@ def reset_password(caller, vm: VirtualMachine) -> tuple[VirtualMachine, str]:
     return vm, password
 
 
+@transaction.atomic
 def reset_ssh_key(caller, vm: VirtualMachine, keypair: str) -> VirtualMachine:
-    """Another of the account's key pairs for a stopped instance (guide 5.2.5)."""
+    """Another of the account's key pairs for a stopped instance (guide
+    5.2.5), checked and written under the instance's row lock."""
+    vm = _lock(vm)
     _require_state(vm, (State.STOPPED,), "given a new SSH key")
     pair = _keypair(vm.account, keypair)
     VirtualMachine.objects.filter(pk=vm.pk).update(keypair=pair.name, ssh_public_key=pair.public_key)
@@ -786,10 +931,13 @@ def reset_ssh_key(caller, vm: VirtualMachine, keypair: str) -> VirtualMachine:
     return vm
 
 
+@transaction.atomic
 def update_virtual_machine(caller, vm: VirtualMachine, *, display_name: str | None = None,
                            name: str | None = None, group: str | None = None, user_data: str | None = None,
                            ha_enabled: bool | None = None) -> VirtualMachine:
-    """Rename (the host name only while stopped), regroup, new user data, HA."""
+    """Rename (the host name only while stopped), regroup, new user data, HA;
+    checked and written under the instance's row lock."""
+    vm = _lock(vm)
     changes = {}
     if name is not None and name != vm.name:
         _require_state(vm, (State.STOPPED,), "renamed")
@@ -858,24 +1006,28 @@ def sync_power_states() -> dict[str, int]:
         for vm in VirtualMachine.objects.filter(Q(host=host) | Q(host__isnull=True, last_host=host),
                                                 state__in=(State.RUNNING, State.STOPPED)):
             power = reported.get(vm.internal_name, PowerState.MISSING)
+            # Each change is written only if the instance is still in the
+            # state read: one that an operation moved on meanwhile (a start,
+            # a stop) is left to that operation.
             if vm.state == State.RUNNING and vm.host_id == host.pk and power in (PowerState.OFF,
                                                                                    PowerState.MISSING):
+                if not VirtualMachine.objects.filter(pk=vm.pk, state=State.RUNNING, host=host).update(
+                        state=State.STOPPED, power_state=power.value, power_state_updated=now,
+                        state_reason=f"found {'off' if power == PowerState.OFF else 'missing'} on host {host.name}"):
+                    continue
                 planner.release_host(vm)
-                VirtualMachine.objects.filter(pk=vm.pk).update(
-                    state=State.STOPPED, power_state=power.value, power_state_updated=now,
-                    state_reason=f"found {'off' if power == PowerState.OFF else 'missing'} on host {host.name}")
                 record_event("VM.STOP", f"Instance {vm.name} was found {power.value} on host {host.name}; "
                              "it is now Stopped", level="WARN", account=vm.account, resource=vm)
                 changed += 1
             elif vm.state == State.STOPPED and power == PowerState.ON:
+                if not VirtualMachine.objects.filter(pk=vm.pk, state=State.STOPPED).update(
+                        state=State.RUNNING, host=host, power_state=power.value, power_state_updated=now,
+                        state_reason=f"found running on host {host.name}"):
+                    continue
                 try:
                     planner.claim_host(vm, host)
                 except CloudStackError as exc:
                     logger.warning("instance %s runs on %s beyond its capacity: %s", vm.name, host.name, exc)
-                    VirtualMachine.objects.filter(pk=vm.pk).update(host=host)
-                VirtualMachine.objects.filter(pk=vm.pk).update(
-                    state=State.RUNNING, power_state=power.value, power_state_updated=now,
-                    state_reason=f"found running on host {host.name}")
                 record_event("VM.START", f"Instance {vm.name} was found running on host {host.name}",
                              level="WARN", account=vm.account, resource=vm)
                 changed += 1

@@ -22,11 +22,17 @@ from accounts.models import ResourceLimit
 from accounts.services.limits import check_resource_limits
 from accounts.services.scope import scope_by_account
 from cloudstack_ui.config.keys import get_value
-from cloudstack_ui.errors import CloudStackError, InvalidParameter, NotFound, ResourceUnavailable
+from cloudstack_ui.errors import CloudStackError, InvalidParameter, NotFound, ResourceInUse
 from cloudstack_ui.jobs.events import record_event
 from cloudstack_ui.jobs.models import Event
 from compute.models import Snapshot, SnapshotPolicy, VirtualMachine, Volume
-from compute.services.storage_access import driver_and_access, pool_host, pool_ref, snapshot_name
+from compute.services.storage_access import (
+    driver_and_access,
+    lock_with_instance,
+    pool_host,
+    pool_ref,
+    snapshot_name,
+)
 from compute.settings_keys import SNAPSHOT_MAX
 
 logger = logging.getLogger(__name__)
@@ -90,7 +96,9 @@ def _require_snapshottable(volume: Volume, field: str) -> None:
 def record_snapshot(caller, volume: Volume, *, name: str = "", policy: SnapshotPolicy | None = None) -> Snapshot:
     """Check that the volume can be snapshotted, within its account's
     snapshot limit, and record the snapshot (Creating); nothing is done on
-    storage yet."""
+    storage yet. The volume's row is locked before the account's (the order
+    every volume operation takes them in), and checked as it is now."""
+    volume = Volume.objects.select_for_update().select_related("account", "zone", "instance").get(pk=volume.pk)
     _require_snapshottable(volume, "volumeid")
     check_resource_limits(volume.account, {ResourceLimit.Type.SNAPSHOT: 1})
     now = timezone.now()
@@ -109,14 +117,18 @@ def take_snapshot(caller, snapshot: Snapshot) -> Snapshot:
     runs, through that instance). The volume is Snapshotting meanwhile and
     Ready again afterwards; the snapshot ends BackedUp, or Error with the
     reason (raised)."""
-    volume = snapshot.volume
+    # The volume as it is now, not as it was when the snapshot was recorded.
+    volume = Volume.objects.select_related("instance__host", "instance__last_host", "storage_pool").filter(
+        pk=snapshot.volume_id).first()
     try:
         if volume is None:
             raise NotFound(f"volumeid: the volume of snapshot {snapshot.name} is gone", field="volumeid")
         _require_snapshottable(volume, "volumeid")
         if not Volume.objects.filter(pk=volume.pk, state=Volume.State.READY).update(
                 state=Volume.State.SNAPSHOTTING):
-            raise ResourceUnavailable(f"volumeid: volume {volume.name} is busy ({volume.state})", field="volumeid")
+            now = Volume.objects.filter(pk=volume.pk).values_list("state", flat=True).first()
+            raise ResourceInUse(f"volumeid: volume {volume.name} is {now}; it is snapshotted when Ready",
+                                field="volumeid")
     except CloudStackError as exc:
         _fail(caller, snapshot, exc)
         raise
@@ -152,13 +164,25 @@ def _fail(caller, snapshot: Snapshot, exc: CloudStackError) -> None:
 
 def delete_snapshot(caller, snapshot: Snapshot) -> None:
     """Delete the snapshot from storage and mark it Destroyed; refused
-    while it is being taken."""
-    if snapshot.state == State.CREATING:
-        raise InvalidParameter(f"id: snapshot {snapshot.name} is still being taken", field="id")
+    while it is being taken or its volume is being reverted (checked under
+    the snapshot's row lock, which a revert takes too)."""
+    with transaction.atomic():
+        snapshot = Snapshot.objects.select_for_update().select_related("volume", "storage_pool").get(pk=snapshot.pk)
+        if snapshot.state == State.CREATING:
+            raise ResourceInUse(f"id: snapshot {snapshot.name} is still being taken", field="id")
+        if snapshot.state == State.DESTROYED:
+            raise InvalidParameter(f"id: snapshot {snapshot.name} is deleted already", field="id")
+        if snapshot.volume is not None and snapshot.volume.state == Volume.State.REVERTING:
+            raise ResourceInUse(f"id: volume {snapshot.volume.name} of snapshot {snapshot.name} is Reverting; try "
+                                "again when it is Ready", field="id")
+        Snapshot.objects.filter(pk=snapshot.pk).update(state=State.DESTROYED)
     if snapshot.storage_pool_id and snapshot.path:
-        driver, access = driver_and_access(pool_host(snapshot.storage_pool))
-        driver.delete_volume(access, pool_ref(snapshot.storage_pool, snapshot.path))
-    Snapshot.objects.filter(pk=snapshot.pk).update(state=State.DESTROYED)
+        try:
+            driver, access = driver_and_access(pool_host(snapshot.storage_pool))
+            driver.delete_volume(access, pool_ref(snapshot.storage_pool, snapshot.path))
+        except CloudStackError:
+            Snapshot.objects.filter(pk=snapshot.pk).update(state=snapshot.state)
+            raise
     snapshot.refresh_from_db()
     record_event("SNAPSHOT.DELETE", f"Snapshot {snapshot.name} deleted", user=caller, account=snapshot.account,
                  resource=snapshot)
@@ -167,23 +191,23 @@ def delete_snapshot(caller, snapshot: Snapshot) -> None:
 def revert_snapshot(caller, snapshot: Snapshot) -> Snapshot:
     """Give the snapshot's volume the snapshot's content (and size). The
     volume must be Ready and detached or its instance Stopped; it is
-    Reverting meanwhile. UnsupportedOperation where the hypervisor cannot."""
-    if snapshot.state != State.BACKED_UP:
-        raise InvalidParameter(f"id: snapshot {snapshot.name} is {snapshot.state}; only a BackedUp snapshot can be "
-                               "reverted to", field="id")
-    volume = snapshot.volume
-    if volume is None or volume.removed is not None:
-        raise InvalidParameter(f"id: the volume of snapshot {snapshot.name} is deleted; create a volume from the "
-                               "snapshot instead", field="id")
+    Reverting meanwhile (an attach, delete or snapshot of it is refused).
+    The snapshot and the volume are checked under their row locks.
+    UnsupportedOperation where the hypervisor cannot."""
     with transaction.atomic():
-        volume = Volume.objects.select_for_update().select_related("instance__last_host", "storage_pool").get(
-            pk=volume.pk)
-        vm = volume.instance
+        snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if snapshot.state != State.BACKED_UP:
+            raise InvalidParameter(f"id: snapshot {snapshot.name} is {snapshot.state}; only a BackedUp snapshot can "
+                                   "be reverted to", field="id")
+        volume, vm = lock_with_instance(snapshot.volume) if snapshot.volume_id else (None, None)
+        if volume is None or volume.removed is not None:
+            raise InvalidParameter(f"id: the volume of snapshot {snapshot.name} is deleted; create a volume from "
+                                   "the snapshot instead", field="id")
         if vm is not None and vm.state != VirtualMachine.State.STOPPED:
             raise InvalidParameter(f"id: instance {vm.name} of volume {volume.name} is {vm.state}; stop it (or "
                                    "detach the volume) before reverting", field="id")
         if volume.state != Volume.State.READY:
-            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}, not Ready", field="id")
+            raise ResourceInUse(f"id: volume {volume.name} is {volume.state}, not Ready", field="id")
         Volume.objects.filter(pk=volume.pk).update(state=Volume.State.REVERTING)
     try:
         host = pool_host(volume.storage_pool, prefer=vm.last_host if vm is not None else None)

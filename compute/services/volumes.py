@@ -36,7 +36,7 @@ from cloudstack_ui.jobs.events import record_event
 from compute.models import DiskOffering, Snapshot, VirtualMachine, Volume
 from compute.services import snapshots
 from compute.services.offerings import visible_disk_offerings
-from compute.services.storage_access import driver_and_access, pool_host, pool_ref
+from compute.services.storage_access import driver_and_access, lock_with_instance, pool_host, pool_ref
 from infrastructure.hypervisors import DiskSpec
 from infrastructure.models import Host, HypervisorCapability, StoragePool, Zone
 from infrastructure.settings_keys import STORAGE_OVERPROVISIONING, USE_LOCAL_STORAGE
@@ -276,7 +276,7 @@ def attach_volume(caller, volume: Volume, vm: VirtualMachine, *, device_id: int 
         volume = Volume.objects.select_for_update().select_related("storage_pool", "disk_offering").get(
             pk=volume.pk)
         if volume.removed is not None:
-            raise NotFound(f"id: volume {volume.name} is deleted", field="id")
+            raise NotFound(f"id: volume {volume.name} is deleted ({volume.state})", field="id")
         if volume.volume_type != Volume.Type.DATADISK:
             raise InvalidParameter(f"id: volume {volume.name} is a ROOT volume; only data volumes are attached",
                                    field="id")
@@ -307,8 +307,12 @@ def attach_volume(caller, volume: Volume, vm: VirtualMachine, *, device_id: int 
         if pool is not None and pool.cluster_id and cluster and pool.cluster_id != cluster:
             raise InvalidParameter(f"id: volume {volume.name} is on primary storage {pool.name}, which instance "
                                    f"{vm.name} cannot reach from its cluster", field="id")
-        Volume.objects.filter(pk=volume.pk).update(instance=vm, device_id=device, attached=timezone.now())
-    if vm.state == VmState.RUNNING:
+        live = vm.state == VmState.RUNNING
+        # Attaching while the hypervisor works: a delete, another attach, a
+        # snapshot or a revert of the volume meanwhile is refused.
+        Volume.objects.filter(pk=volume.pk).update(instance=vm, device_id=device, attached=timezone.now(),
+                                                   **({"state": State.ATTACHING} if live else {}))
+    if live:
         try:
             if volume.state == State.ALLOCATED:
                 volume = _create_for_host(volume, vm.host)
@@ -316,8 +320,11 @@ def attach_volume(caller, volume: Volume, vm: VirtualMachine, *, device_id: int 
             driver.attach_volume(access, vm.internal_name, DiskSpec(pool_ref(volume.storage_pool, volume.path),
                                                                     device))
         except CloudStackError:
-            Volume.objects.filter(pk=volume.pk).update(instance=None, device_id=None, attached=None)
+            Volume.objects.filter(pk=volume.pk).update(
+                instance=None, device_id=None, attached=None,
+                state=State.READY if Volume.objects.get(pk=volume.pk).path else State.ALLOCATED)
             raise
+        Volume.objects.filter(pk=volume.pk, state=State.ATTACHING).update(state=State.READY)
     volume.refresh_from_db()
     record_event("VOLUME.ATTACH", f"Volume {volume.name} attached to instance {vm.name} at device {device}",
                  user=caller, account=volume.account, resource=volume)
@@ -350,19 +357,17 @@ def _pool_for(volume: Volume, host: Host) -> StoragePool:
 
 
 def _create_for_host(volume: Volume, host: Host) -> Volume:
-    """Create an Allocated volume on a pool the host reaches (Ready), or
-    leave it Allocated and raise."""
+    """Create a volume being attached (Attaching, not yet on storage) on a
+    pool the host reaches, or leave it off storage and raise."""
     pool = _pool_for(volume, host)
-    if not Volume.objects.filter(pk=volume.pk, state=State.ALLOCATED).update(state=State.CREATING, storage_pool=pool):
-        raise ResourceUnavailable(f"id: volume {volume.name} is being created already", field="id")
+    Volume.objects.filter(pk=volume.pk).update(storage_pool=pool)
     try:
         driver, access = driver_and_access(host)
         info = driver.create_volume(access, pool_ref(pool, str(volume.uuid)), volume.size)
     except CloudStackError:
-        Volume.objects.filter(pk=volume.pk).update(state=State.ALLOCATED, storage_pool=None)
+        Volume.objects.filter(pk=volume.pk).update(storage_pool=None)
         raise
-    Volume.objects.filter(pk=volume.pk).update(state=State.READY, path=str(volume.uuid), format=info.format,
-                                               size=info.size)
+    Volume.objects.filter(pk=volume.pk).update(path=str(volume.uuid), format=info.format, size=info.size)
     volume.refresh_from_db()
     return volume
 
@@ -370,11 +375,11 @@ def _create_for_host(volume: Volume, host: Host) -> Volume:
 def detach_volume(caller, volume: Volume) -> Volume:
     """Detach a data volume from its Running (live) or Stopped instance.
     A stopped instance's definition drops the disk too where its host
-    answers (it is rebuilt at the next start anyway)."""
+    answers (it is rebuilt at the next start anyway). Checked under the
+    rows' locks: a volume being attached, snapshotted or reverted, or an
+    instance in another operation, is refused naming its state."""
     with transaction.atomic():
-        volume = Volume.objects.select_for_update().select_related(
-            "storage_pool", "instance__host", "instance__last_host").get(pk=volume.pk)
-        vm = volume.instance
+        volume, vm = lock_with_instance(volume)
         if vm is None:
             raise InvalidParameter(f"id: volume {volume.name} is not attached", field="id")
         if volume.volume_type == Volume.Type.ROOT:
@@ -383,6 +388,9 @@ def detach_volume(caller, volume: Volume) -> Volume:
         if vm.state not in (VmState.RUNNING, VmState.STOPPED):
             raise InvalidParameter(f"id: instance {vm.name} is {vm.state}; volumes are detached from Running or "
                                    "Stopped instances", field="id")
+        if volume.state not in (State.ALLOCATED, State.READY):
+            raise ResourceInUse(f"id: volume {volume.name} is {volume.state}; it can be detached when Allocated or "
+                                "Ready", field="id")
     on_storage = volume.storage_pool_id is not None and bool(volume.path)
     disk = DiskSpec(pool_ref(volume.storage_pool, volume.path), volume.device_id) if on_storage else None
     if vm.state == VmState.RUNNING and disk is not None:
@@ -395,7 +403,8 @@ def detach_volume(caller, volume: Volume) -> Volume:
         except CloudStackError as exc:
             logger.info("volume %s not detached from the definition of stopped instance %s: %s", volume.name,
                         vm.internal_name, exc)
-    Volume.objects.filter(pk=volume.pk).update(instance=None, device_id=None, attached=None)
+    if not Volume.objects.filter(pk=volume.pk, instance=vm).update(instance=None, device_id=None, attached=None):
+        raise ResourceInUse(f"id: volume {volume.name} was detached meanwhile", field="id")
     volume.refresh_from_db()
     record_event("VOLUME.DETACH", f"Volume {volume.name} detached from instance {vm.name}", user=caller,
                  account=volume.account, resource=volume)
@@ -436,36 +445,37 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
     shrink). An Allocated volume is only recorded bigger; one on storage
     grows there, online while its instance runs where the hypervisor
     allows (else UnsupportedOperation with the reason). The volume is
-    Resizing meanwhile and Ready afterwards."""
-    new_size = _new_size(caller, volume, size, disk_offering)
+    Resizing meanwhile and Ready afterwards. Checked on the volume and its
+    instance as they are now, under their row locks (taken before the
+    account's)."""
     field = "size" if size is not None else "diskofferingid"
-    if new_size < volume.size:
-        refusal = "shrinking is not supported" + (" (shrinkok is not honoured)" if shrink_ok else "")
-        raise InvalidParameter(f"{field}: volumes only grow: {new_size // GB} GB is less than the {volume.size // GB} "
-                               f"GB volume {volume.name} has; {refusal}", field=field)
-    if new_size == volume.size and (disk_offering is None or disk_offering.pk == volume.disk_offering_id):
-        raise InvalidParameter(f"{field}: volume {volume.name} has {new_size // GB} GB already", field=field)
-    vm = volume.instance
-    if vm is not None and vm.state not in (VmState.RUNNING, VmState.STOPPED):
-        raise InvalidParameter(f"id: instance {vm.name} of volume {volume.name} is {vm.state}; volumes are resized "
-                               "while it is Running or Stopped", field="id")
-    changes = {"size": new_size}
-    if disk_offering is not None:
-        changes["disk_offering"] = disk_offering
     with transaction.atomic():
+        volume, vm = lock_with_instance(volume)
+        new_size = _new_size(caller, volume, size, disk_offering)
+        if new_size < volume.size:
+            refusal = "shrinking is not supported" + (" (shrinkok is not honoured)" if shrink_ok else "")
+            raise InvalidParameter(f"{field}: volumes only grow: {new_size // GB} GB is less than the "
+                                   f"{volume.size // GB} GB volume {volume.name} has; {refusal}", field=field)
+        if new_size == volume.size and (disk_offering is None or disk_offering.pk == volume.disk_offering_id):
+            raise InvalidParameter(f"{field}: volume {volume.name} has {new_size // GB} GB already", field=field)
+        if vm is not None and vm.state not in (VmState.RUNNING, VmState.STOPPED):
+            raise InvalidParameter(f"id: instance {vm.name} of volume {volume.name} is {vm.state}; volumes are "
+                                   "resized while it is Running or Stopped", field="id")
+        if volume.state not in (State.ALLOCATED, State.READY):
+            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; it can be resized when Ready",
+                                   field="id")
+        changes = {"size": new_size}
+        if disk_offering is not None:
+            changes["disk_offering"] = disk_offering
         # (A Ready volume grows on storage after this check: concurrent
         # resizes of one account may pass it together.)
         check_resource_limits(volume.account, {Limit.PRIMARY_STORAGE: new_size - volume.size})
-        if volume.state == State.ALLOCATED and not Volume.objects.filter(
-                pk=volume.pk, state=State.ALLOCATED).update(**changes):
-            raise ResourceUnavailable(f"id: volume {volume.name} changed meanwhile; try again", field="id")
-    if volume.state != State.ALLOCATED:
-        if volume.state != State.READY:
-            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; it can be resized when Ready",
-                                   field="id")
-        _check_pool_room(volume, new_size - volume.size)
-        if not Volume.objects.filter(pk=volume.pk, state=State.READY).update(state=State.RESIZING):
-            raise ResourceUnavailable(f"id: volume {volume.name} is busy; try again", field="id")
+        if volume.state == State.ALLOCATED:
+            Volume.objects.filter(pk=volume.pk).update(**changes)
+        else:
+            _check_pool_room(volume, new_size - volume.size)
+            Volume.objects.filter(pk=volume.pk).update(state=State.RESIZING)
+    if volume.state == State.READY:
         running = vm is not None and vm.state == VmState.RUNNING and vm.host_id is not None
         try:
             host = vm.host if running else pool_host(volume.storage_pool,
@@ -474,9 +484,10 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
             info = driver.resize_volume(access, pool_ref(volume.storage_pool, volume.path), new_size,
                                         instance=vm.internal_name if vm is not None else "")
         except CloudStackError:
-            Volume.objects.filter(pk=volume.pk).update(state=State.READY)
+            Volume.objects.filter(pk=volume.pk, state=State.RESIZING).update(state=State.READY)
             raise
-        Volume.objects.filter(pk=volume.pk).update(state=State.READY, **{**changes, "size": info.size})
+        Volume.objects.filter(pk=volume.pk, state=State.RESIZING).update(
+            state=State.READY, **{**changes, "size": info.size})
     old = volume.size
     volume.refresh_from_db()
     record_event("VOLUME.RESIZE", f"Volume {volume.name} grown from {old // GB} GB to {volume.size // GB} GB",
@@ -487,16 +498,24 @@ def resize_volume(caller, volume: Volume, *, size: int | None = None, disk_offer
 def delete_volume(caller, volume: Volume) -> None:
     """Delete a detached volume: from storage, with its snapshot policies
     (and their periodic tasks); the row stays, Expunged, for the record.
-    Its snapshots stay."""
+    Its snapshots stay. The volume is Expunging while storage deletes it,
+    so it cannot be attached, snapshotted or reverted meanwhile."""
     with transaction.atomic():
         volume = Volume.objects.select_for_update().select_related("storage_pool", "instance").get(pk=volume.pk)
         if volume.instance_id is not None:
             raise ResourceInUse(f"id: volume {volume.name} is attached to instance {volume.instance.name}; detach "
                                 "it first", field="id")
         if volume.state not in (State.ALLOCATED, State.READY, State.ERROR):
-            raise InvalidParameter(f"id: volume {volume.name} is {volume.state}; wait until it is Ready",
-                                   field="id")
-    _delete_on_storage(volume)
+            error = InvalidParameter if volume.state == State.EXPUNGED else ResourceInUse
+            raise error(f"id: volume {volume.name} is {volume.state}; it can be deleted when Allocated, Ready or "
+                        "Error", field="id")
+        previous = volume.state
+        Volume.objects.filter(pk=volume.pk).update(state=State.EXPUNGING)
+    try:
+        _delete_on_storage(volume)
+    except CloudStackError:
+        Volume.objects.filter(pk=volume.pk, state=State.EXPUNGING).update(state=previous)
+        raise
     with transaction.atomic():
         snapshots.remove_policies(volume.snapshot_policies.all())
         Volume.objects.filter(pk=volume.pk).update(state=State.EXPUNGED, removed=timezone.now())

@@ -5,15 +5,16 @@ from django.utils.html import format_html
 
 from cloudstack_ui.ui.actions import available_actions
 from compute.models import VirtualMachine
+from compute.services.instances import BUSY_STATES
 from infrastructure.tables import Meta
 
 State = VirtualMachine.State
 STATE_BADGES = {State.RUNNING: "success", State.STOPPED: "secondary", State.STARTING: "info",
-                State.STOPPING: "info", State.MIGRATING: "info", State.EXPUNGING: "dark", State.DESTROYED: "dark",
-                State.ERROR: "danger"}
+                State.STOPPING: "info", State.MIGRATING: "info", State.RESTORING: "info", State.DESTROYING: "dark",
+                State.EXPUNGING: "dark", State.DESTROYED: "dark", State.ERROR: "danger"}
 # States an instance passes through on its way to another: pages showing
 # one refresh themselves until it arrives.
-TRANSITIONAL = (State.STARTING, State.STOPPING, State.MIGRATING, State.EXPUNGING)
+TRANSITIONAL = BUSY_STATES
 
 
 def state_badge(state: str):

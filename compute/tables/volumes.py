@@ -11,8 +11,8 @@ from infrastructure.tables import Meta
 STATE_BADGES = {Volume.State.READY: "success", Volume.State.ALLOCATED: "secondary", Volume.State.ERROR: "danger",
                 Snapshot.State.BACKED_UP: "success", Snapshot.State.CREATING: "info"}
 # States a volume or snapshot passes through: pages showing one refresh themselves.
-TRANSITIONAL = (Volume.State.CREATING, Volume.State.RESIZING, Volume.State.SNAPSHOTTING, Volume.State.REVERTING,
-                Snapshot.State.CREATING)
+TRANSITIONAL = (Volume.State.CREATING, Volume.State.ATTACHING, Volume.State.RESIZING, Volume.State.SNAPSHOTTING,
+                Volume.State.REVERTING, Volume.State.EXPUNGING, Snapshot.State.CREATING)
 
 
 def state_badge(state: str):

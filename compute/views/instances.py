@@ -43,8 +43,7 @@ STOP = Action("Stop", "compute:instance_stop", "stopVirtualMachine", "stop-fill"
 REBOOT = Action("Reboot", "compute:instance_reboot", "rebootVirtualMachine", "arrow-clockwise",
                 show=lambda vm, user: vm.state == State.RUNNING)
 DESTROY = Action("Destroy", "compute:instance_destroy", "destroyVirtualMachine", "trash", danger=True,
-                 show=lambda vm, user: vm.state in (State.RUNNING, State.STOPPED, State.ERROR, State.STARTING,
-                                                    State.STOPPING))
+                 show=lambda vm, user: vm.state in (State.RUNNING, State.STOPPED, State.ERROR))
 EXPUNGE = Action("Expunge", "compute:instance_expunge", "expungeVirtualMachine", "x-octagon", danger=True,
                  show=lambda vm, user: vm.state == State.DESTROYED and _admin(vm, user))
 RECOVER = Action("Recover", "compute:instance_recover", "recoverVirtualMachine", "arrow-counterclockwise",
