@@ -60,12 +60,13 @@ def templates_used_by_others(account) -> list[str]:
     reasons = []
     for template in Template.objects.filter(account=account):
         users = VirtualMachine.objects.filter(Q(template=template) | Q(iso=template)).exclude(account=account)
-        disks = Volume.objects.filter(template=template).exclude(account=account).exclude(
+        disks = Volume.objects.filter(template=template, instance__isnull=True).exclude(account=account).exclude(
             state=Volume.State.EXPUNGED)
-        names = sorted({vm.name for vm in users[:5]} | {v.name for v in disks[:5]})
-        if names:
+        used_by = ([f"instances {', '.join(sorted(vm.name for vm in users[:5]))}"] if users else []) + (
+            [f"volumes {', '.join(sorted(v.name for v in disks[:5]))}"] if disks else [])
+        if used_by:
             reasons.append(f"template {template.name} of account {account.name} is used by other accounts' "
-                           f"instances or volumes: {', '.join(names)}")
+                           + " and ".join(used_by))
     return reasons
 
 
