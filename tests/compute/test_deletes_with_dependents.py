@@ -10,7 +10,6 @@ from django.test import Client
 
 from accounts.models import Account, Domain, SSHKeyPair, User
 from accounts.services import keypairs
-from cloudstack_ui.api.registry import Command, Param, register
 from compute.models import (
     DiskOffering,
     Nic,
@@ -220,3 +219,156 @@ def test_a_delete_with_a_dependent_is_refused_naming_it_and_changes_nothing(worl
     answered, text = world["api"](command, **params)
     assert (answered, dependent in text) == (code, True), text
     assert state_of_everything() == before, "a refused delete changes nothing"
+
+
+# --- cleanup paths --------------------------------------------------------------------------------
+
+def _everything_of(world):
+    """The Comp1 user's running web1 (with its NIC's address and its rule
+    set on the Simulator), plus a data volume, a snapshot, a template of
+    its own, an SSH key pair and a security group with a rule."""
+    user, vm = world["user"], world["vm"]
+    volume = new_volume(world, name="data1")
+    call(user, "attachVolume", id=volume.uuid, virtualmachineid=vm.uuid)
+    root = vm.volumes.get(volume_type="ROOT")
+    call(user, "createSnapshot", volumeid=root.uuid)
+    ready_template(world["zone"], user, name="users-image")
+    keypairs.create_ssh_keypair(user, name="laptop")
+    web = security_groups.create_security_group(user, user.account, name="web")
+    security_groups.authorize(user, web, "ingress", protocol="tcp", start_port=80, end_port=80,
+                              cidrs=["0.0.0.0/0"])
+    assert SimulatedInstance.objects.filter(name=vm.internal_name).exists()
+    assert SimulatedRuleSet.objects.filter(name__startswith=vm.internal_name).exists()
+    return vm
+
+
+def _nothing_left_of(account_ids, internal_names) -> None:
+    for model in (VirtualMachine, Volume, Snapshot, Template, SSHKeyPair, SecurityGroup, User, Network):
+        assert not model.objects.filter(account__in=account_ids).exists(), model.__name__
+    assert not Account.objects.filter(pk__in=account_ids).exists()
+    assert not GuestIpAddress.objects.filter(nic__instance__account__in=account_ids).exists()
+    for name in internal_names:
+        assert not SimulatedInstance.objects.filter(name=name).exists(), "the Simulator machine has no domain left"
+        assert not SimulatedRuleSet.objects.filter(name__startswith=name).exists()
+    pool = str(StoragePool.objects.get().uuid)
+    live = set(Volume.objects.filter(storage_pool__isnull=False).values_list("path", flat=True))
+    kept = {copy.name for copy in TemplatePoolCopy.objects.all()}
+    assert set(SimulatedVolume.objects.filter(pool=pool).values_list("name", flat=True)) <= live | kept, \
+        "no volume or snapshot of the account is left on storage"
+
+
+def test_delete_account_removes_everything_it_owns_on_the_hypervisor_too(world):
+    vm = _everything_of(world)
+    account = world["user"].account
+    assert world["api"]("deleteAccount", id=account.uuid) == (0, "")
+    _nothing_left_of([account.pk], [vm.internal_name])
+    assert GuestIpAddress.objects.count() == 0, "web1's address went back to the network"
+
+
+def test_delete_domain_with_cleanup_removes_every_account_of_the_subtree(world):
+    vm = _everything_of(world)
+    tenancy = world["tenancy"]
+    sales_vm = deployed_instance({**world, "user": tenancy["sales_user"]}, "sales1")
+    ids = list(Account.objects.filter(domain__path__startswith=tenancy["comp1"].path).values_list("pk", flat=True))
+    assert world["api"]("deleteDomain", id=tenancy["comp1"].uuid, cleanup="true") == (0, "")
+    _nothing_left_of(ids, [vm.internal_name, sales_vm.internal_name])
+    assert not Domain.objects.filter(path__startswith=tenancy["comp1"].path).exists()
+    assert Domain.objects.filter(pk=tenancy["other"].pk).exists()
+
+
+def test_an_account_cleanup_a_host_refuses_is_kept_disabled_and_finishes_on_retry(world):
+    vm = _everything_of(world)
+    account = world["user"].account
+    machine = vm.host.url.split("//")[1]
+    SimulatedMachine.objects.filter(name=machine).update(failing_operations="stop_instance")
+    code, text = world["api"]("deleteAccount", id=account.uuid)
+    assert code == 530 and "stop_instance failed" in text and "run deleteAccount again" in text, text
+    account.refresh_from_db()
+    vm.refresh_from_db()
+    assert account.state == Account.State.DISABLED and vm.state == "Running"
+    assert SimulatedInstance.objects.filter(name=vm.internal_name).exists()
+    SimulatedMachine.objects.filter(name=machine).update(failing_operations="")
+    assert world["api"]("deleteAccount", id=account.uuid) == (0, "")
+    _nothing_left_of([account.pk], [vm.internal_name])
+
+
+def test_a_storage_pool_with_only_expunged_volumes_is_deleted(world):
+    """Seen: deleteStoragePool after expunging the instances answered 530,
+    the expunged root volume row still pointing at the pool."""
+    vm = world["vm"]
+    call(world["admin"], "destroyVirtualMachine", id=vm.uuid, expunge="true")
+    root = Volume.objects.get(name=f"ROOT-{vm.pk}")
+    assert root.state == "Expunged" and root.storage_pool_id
+    pool = world["zone"].pool
+    assert TemplatePoolCopy.objects.filter(storage_pool=pool).exists()
+    assert world["api"]("deleteStoragePool", id=pool.uuid) == (0, "")
+    assert not StoragePool.objects.filter(pk=pool.pk).exists()
+    root.refresh_from_db()
+    assert root.state == "Expunged" and root.storage_pool_id is None, "the history row stays"
+    assert not SimulatedVolume.objects.filter(pool=str(pool.uuid)).exists(), "the template's copy went too"
+
+
+def test_a_storage_pool_a_host_cannot_remove_stays(world):
+    vm = world["vm"]
+    call(world["admin"], "destroyVirtualMachine", id=vm.uuid, expunge="true")
+    pool = world["zone"].pool
+    SimulatedMachine.objects.update(failing_operations="remove_storage_pool")
+    before = state_of_everything()
+    code, text = world["api"]("deleteStoragePool", id=pool.uuid)
+    assert code == 534 and "could not be removed from host" in text, text
+    assert state_of_everything() == before
+
+
+def test_deleting_a_key_pair_an_instance_uses_leaves_the_instance_its_key(world):
+    user = world["user"]
+    pair, _private = keypairs.create_ssh_keypair(user, name="laptop")
+    vm = deployed_instance({**world}, "keyed", running=False)
+    call(user, "resetSSHKeyForVirtualMachine", id=vm.uuid, keypair="laptop")
+    client = admin_api()
+    assert client("deleteSSHKeyPair", name="laptop", account=user.account.name,
+                  domainid=user.account.domain.uuid) == (0, "")
+    vm.refresh_from_db()
+    assert not SSHKeyPair.objects.filter(pk=pair.pk).exists() and vm.ssh_public_key == pair.public_key
+
+
+# --- the last-resort mapping ----------------------------------------------------------------------
+
+@pytest.fixture
+def unchecked_pool_delete(world, monkeypatch):
+    """deleteStoragePool with its own dependents check taken out, so the
+    protected foreign key reaches the surfaces."""
+    from infrastructure.services import storage
+
+    monkeypatch.setattr(storage, "ensure_deletable", lambda obj, **kwargs: None)
+    monkeypatch.setattr(storage, "tear_down", lambda obj: None)
+    return world["zone"].pool, world["vm"].volumes.get(volume_type="ROOT")
+
+
+def test_a_protected_delete_that_escapes_answers_536_naming_the_dependents(world, unchecked_pool_delete):
+    pool, root = unchecked_pool_delete
+    code, text = world["api"]("deleteStoragePool", id=pool.uuid)
+    assert code == 536 and f"1 volume: {root.name}" in text, text
+    assert StoragePool.objects.filter(pk=pool.pk).exists()
+
+
+def test_rest_and_portal_answer_a_protected_delete_as_a_conflict(world, unchecked_pool_delete):
+    from django.urls import reverse
+
+    from tests.compute.conftest import client_of
+
+    pool, root = unchecked_pool_delete
+    admin = client_of(User.objects.get(pk=world["admin"].pk))  # its password hash was upgraded at the API login
+    response = admin.delete(f"/api/v1/storagepools/{pool.uuid}/")
+    assert response.status_code == 409 and root.name in response.json()["errortext"], response.content
+    page = admin.post(reverse("infrastructure:storagepool_delete", args=[pool.uuid]), {"confirm": "on"})
+    assert page.status_code == 200 and root.name in page.content.decode()
+    assert StoragePool.objects.filter(pk=pool.pk).exists()
+
+
+def test_escaped_database_refusals_are_described(world):
+    from cloudstack_ui.dependents import describe_database_refusal
+
+    root = world["vm"].volumes.get(volume_type="ROOT")
+    error = describe_database_refusal(ProtectedError("protected", {root}))
+    assert error.errorcode == 536 and f"1 volume: {root.name}" in error.message
+    assert describe_database_refusal(ValueError("other")) is None
