@@ -520,7 +520,8 @@ def delete_template(caller, template: Template, zone: Zone | None = None, *, for
             Path(entry.install_path).unlink(missing_ok=True)
         entry.delete()
     if not template.zones.exists():
-        if template.instances.exists() or template.volumes.exists() or template.iso_instances.exists():
+        if template.instances.exists() or template.iso_instances.exists() or template.volumes.exclude(
+                state=Volume.State.EXPUNGED).exists():
             Template.objects.filter(pk=template.pk).update(removed=timezone.now())
         else:
             template.delete()
