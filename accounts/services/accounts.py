@@ -150,7 +150,7 @@ def delete_account(caller, account: Account) -> None:
     resources) refuses it before anything changes. The account is disabled
     first, so nothing new is made meanwhile; when a host or storage refuses
     half-way, the account stays, disabled, with what is left, and the error
-    says to run deleteAccount again."""
+    (of the host's or storage's code) says to run the delete again."""
     _ensure_not_own(caller, account, "delete")
     ensure_can_admin_account(caller, account)
     with transaction.atomic():
@@ -178,8 +178,9 @@ def remove_account(caller, account: Account) -> None:
         with transaction.atomic():
             delete_checked(Account.objects.select_for_update().get(pk=account.pk))
     except CloudStackError as exc:
-        failed = type(exc)(f"Account {account.name} is disabled and partly cleaned up: {exc.message}; "
-                           "run deleteAccount again to finish", field=exc.field)
+        failed = CloudStackError(f"Account {account.name} is disabled and partly cleaned up: {exc.message}; "
+                                 "run the delete again to finish", field=exc.field)
+        failed.errorcode, failed.cserrorcode, failed.http_status = exc.errorcode, exc.cserrorcode, exc.http_status
         raise failed from exc
 
 

@@ -276,18 +276,23 @@ def test_delete_domain_with_cleanup_removes_every_account_of_the_subtree(world):
     assert Domain.objects.filter(pk=tenancy["other"].pk).exists()
 
 
-def test_an_account_cleanup_a_host_refuses_is_kept_disabled_and_finishes_on_retry(world):
+@pytest.mark.parametrize("refusal,code,reason", [
+    ({"failing_operations": "stop_instance"}, 530, "stop_instance failed"),
+    ({"refuse_connection": True}, 534, "connection refused"),
+], ids=["operation-fails", "host-unreachable"])
+def test_an_account_cleanup_a_host_refuses_is_kept_disabled_and_finishes_on_retry(world, refusal, code, reason):
     vm = _everything_of(world)
     account = world["user"].account
-    machine = vm.host.url.split("//")[1]
-    SimulatedMachine.objects.filter(name=machine).update(failing_operations="stop_instance")
-    code, text = world["api"]("deleteAccount", id=account.uuid)
-    assert code == 530 and "stop_instance failed" in text and "run deleteAccount again" in text, text
+    machine = SimulatedMachine.objects.filter(name=vm.host.url.split("//")[1])
+    machine.update(**refusal)
+    answered, text = world["api"]("deleteAccount", id=account.uuid)
+    assert answered == code and reason in text and "run the delete again" in text, text
     account.refresh_from_db()
     vm.refresh_from_db()
     assert account.state == Account.State.DISABLED and vm.state == "Running"
     assert SimulatedInstance.objects.filter(name=vm.internal_name).exists()
-    SimulatedMachine.objects.filter(name=machine).update(failing_operations="")
+    assert Volume.objects.filter(account=account).count() == 2 and SSHKeyPair.objects.filter(account=account)
+    machine.update(failing_operations="", refuse_connection=False)
     assert world["api"]("deleteAccount", id=account.uuid) == (0, "")
     _nothing_left_of([account.pk], [vm.internal_name])
 
