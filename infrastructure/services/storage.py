@@ -159,30 +159,45 @@ def set_storage_maintenance(caller, pool: StoragePool, *, maintenance: bool) -> 
     return pool
 
 
-@transaction.atomic
 def delete_storage_pool(caller, pool: StoragePool) -> None:
     """Primary storage leaves once no volume or snapshot lives on it
     (Expunged volumes and Destroyed snapshots are history, not
-    dependents): what the apps above keep on it is removed, then its
-    definition on every Up host that reaches it (the libvirt pool is
-    stopped and undefined), then the row. A host refusing leaves the pool
-    as it was, for a retry; hosts that are not Up cannot be asked and are
-    logged."""
+    dependents). It is disabled first, so nothing is placed on it
+    meanwhile; then what the apps above keep on it is removed (template
+    copies), then its definition on every Up host that reaches it (the
+    libvirt pool is stopped and undefined), then the row. A host refusing
+    gives the pool its state back and raises, for a retry; hosts that are
+    not Up cannot be asked and are logged."""
     ensure_root_admin(caller)
-    pool = locked(StoragePool, pool)
-    ensure_deletable(pool, hint="delete or migrate them first")
-    tear_down(pool)
-    spec = pool_spec(pool)
-    for host in _hosts_reaching(pool):
-        if host.state != Host.State.UP:
-            logger.warning("storage pool %s not removed from host %s, which is %s", pool.name, host.name, host.state)
-            continue
-        try:
-            get_driver(host.hypervisor).remove_storage_pool(host_access(host), spec)
-        except CloudStackError as exc:
-            raise ResourceUnavailable(f"id: primary storage {pool.name} could not be removed from host {host.name}: "
-                                      f"{exc.message}", field="id")
-    pool.delete()
+    with transaction.atomic():
+        pool = locked(StoragePool, pool)
+        ensure_deletable(pool, hint="delete or migrate them first")
+        # Only a check here: the history rows let go of the pool in the
+        # transaction that deletes it.
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        pool = locked(StoragePool, pool)
+        state = pool.state
+        StoragePool.objects.filter(pk=pool.pk).update(state=StoragePool.State.DISABLED)
+    try:
+        tear_down(pool)
+        spec = pool_spec(pool)
+        for host in _hosts_reaching(pool):
+            if host.state != Host.State.UP:
+                logger.warning("storage pool %s not removed from host %s, which is %s", pool.name, host.name,
+                               host.state)
+                continue
+            try:
+                get_driver(host.hypervisor).remove_storage_pool(host_access(host), spec)
+            except CloudStackError as exc:
+                raise ResourceUnavailable(f"id: primary storage {pool.name} could not be removed from host "
+                                          f"{host.name}: {exc.message}; it keeps its state, delete it again to "
+                                          "retry", field="id") from exc
+        with transaction.atomic():
+            delete_checked(locked(StoragePool, pool), hint="delete or migrate them first")
+    except CloudStackError:
+        StoragePool.objects.filter(pk=pool.pk).update(state=state)
+        raise
 
 
 def _hosts_reaching(pool: StoragePool):
