@@ -2,14 +2,19 @@
 
 Apps import downwards (DESIGN.md), so the owner of a row often cannot name
 the rows of higher apps that point at it (a storage pool cannot import the
-volumes on it). Two registries bridge that:
+volumes on it). Registries, filled by the higher apps in their
+AppConfig.ready, bridge that:
 
-- a *releaser*, registered by a higher app for a model of a lower one,
-  detaches that app's historic rows (an Expunged volume, a Destroyed
-  snapshot) from the object inside the delete's transaction: records kept
-  for the history are not dependents;
-- Django's own deletion collector then finds every row still protecting
-  the object, whatever app it lives in.
+- a *releaser*, registered for a model of a lower app, detaches that app's
+  historic rows (an Expunged volume, a Destroyed snapshot) from the object
+  inside the delete's transaction: records kept for the history are not
+  dependents; Django's own deletion collector then finds every row still
+  protecting the object, whatever app it lives in;
+- a *teardown* removes what the app keeps for the object outside the
+  database (template copies on a pool) once nothing depends on it;
+- an *owned cleanup* removes, in order, what an owner (an account, a
+  domain) owns in that app when the owner is deleted with cleanup, with
+  *blockers* that refuse the whole cleanup before anything is removed.
 
 `ensure_deletable` runs both and raises ResourceInUse naming the dependents
 ("Storage pool p1 still has 2 volumes: ROOT-5, DATA-6"); every delete

@@ -26,7 +26,8 @@ register_owned_cleanup("accounts.Account", 10, removal.remove_account_instances,
 register_owned_cleanup("accounts.Account", 20, removal.remove_account_snapshots)
 register_owned_cleanup("accounts.Account", 30, removal.remove_account_volumes)
 register_owned_cleanup("accounts.Account", 40, removal.remove_account_templates)
-register_owned_cleanup("accounts.Domain", 10, removal.remove_domain_offerings)
+register_owned_cleanup("accounts.Domain", 10, removal.remove_domain_offerings,
+                       blockers=removal.domain_offerings_used_elsewhere)
 for resource_type, counter in ((ResourceLimit.Type.USER_VM, resource_counts.instance_counts),
                                (ResourceLimit.Type.VOLUME, resource_counts.volume_counts),
                                (ResourceLimit.Type.SNAPSHOT, resource_counts.snapshot_counts),

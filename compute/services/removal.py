@@ -106,6 +106,19 @@ def remove_account_templates(caller, account) -> None:
             delete_checked(left)
 
 
+def domain_offerings_used_elsewhere(domain) -> list[str]:
+    """Domain cleanup blockers: the domain's own offerings that instances
+    or volumes of accounts outside its subtree use."""
+    outside = ~Q(account__domain__path__startswith=domain.path)
+    reasons = [f"service offering {o.name} of domain {domain.full_path} is used by instance {vm.name}"
+               for o in ServiceOffering.objects.filter(domain=domain)
+               for vm in VirtualMachine.objects.filter(outside, service_offering=o)[:5]]
+    reasons += [f"disk offering {o.name} of domain {domain.full_path} is used by volume {v.name}"
+                for o in DiskOffering.objects.filter(domain=domain)
+                for v in Volume.objects.filter(outside, disk_offering=o).exclude(state=Volume.State.EXPUNGED)[:5]]
+    return reasons
+
+
 def remove_domain_offerings(caller, domain) -> None:
     """The offerings made for the domain alone (CloudStack's domain
     cleanup removes them too); one in use elsewhere refuses, naming it."""

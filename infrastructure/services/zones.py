@@ -98,3 +98,9 @@ def delete_zone(caller, zone: Zone) -> None:
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     delete_checked(zone, hint="delete them first")
+
+
+def release_dedicated_zones(caller, domain) -> None:
+    """Domain cleanup: zones dedicated to the domain become public again,
+    as CloudStack releases a deleted domain's dedicated resources."""
+    Zone.objects.filter(domain=domain).update(domain=None)

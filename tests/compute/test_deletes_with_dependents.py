@@ -385,3 +385,33 @@ def test_escaped_database_refusals_are_described(world):
     error = describe_database_refusal(ProtectedError("protected", {root}))
     assert error.errorcode == 536 and f"1 volume: {root.name}" in error.message
     assert describe_database_refusal(ValueError("other")) is None
+
+
+def test_domain_cleanup_removes_its_offerings_and_releases_its_zones(world):
+    from compute.services import offerings as compute_offerings
+
+    admin, comp1 = world["admin"], world["tenancy"]["comp1"]
+    own = compute_offerings.create_service_offering(admin, name="comp1-only", display_text="x", cpu_number=1,
+                                                    cpu_speed=500, memory=256, domain=comp1)
+    disk = compute_offerings.create_disk_offering(admin, name="comp1-disk", display_text="x", disk_size=1,
+                                                  domain=comp1)
+    dedicated = zones.create_zone(admin, name="comp1-zone", network_type="Basic", dns1="8.8.8.8",
+                                  internal_dns1="10.0.0.2", domain=comp1)
+    assert world["api"]("deleteDomain", id=comp1.uuid, cleanup="true") == (0, "")
+    assert not ServiceOffering.objects.filter(pk=own.pk).exists() and not DiskOffering.objects.filter(pk=disk.pk)
+    dedicated.refresh_from_db()
+    assert dedicated.domain is None, "a deleted domain's zone is public again"
+
+
+def test_domain_cleanup_is_refused_while_others_use_its_offering(world):
+    from compute.services import offerings as compute_offerings
+
+    admin, comp1 = world["admin"], world["tenancy"]["comp1"]
+    own = compute_offerings.create_service_offering(admin, name="comp1-only", display_text="x", cpu_number=1,
+                                                    cpu_speed=500, memory=256, domain=comp1)
+    call(admin, "deployVirtualMachine", zoneid=world["zone"].zone.uuid, name="admins-vm",
+         serviceofferingid=own.uuid, templateid=world["template"].uuid)
+    before = state_of_everything()
+    code, text = world["api"]("deleteDomain", id=comp1.uuid, cleanup="true")
+    assert code == 536 and "service offering comp1-only of domain ROOT/Comp1 is used by instance admins-vm" in text
+    assert state_of_everything() == before
