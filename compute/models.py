@@ -147,6 +147,9 @@ class TemplateZone(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["template", "zone"], name="template_once_per_zone")]
 
+    def __str__(self):
+        return self.template.name
+
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.DOWNLOADED
@@ -176,6 +179,9 @@ class TemplatePoolCopy(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["template", "storage_pool"], name="template_once_per_pool")]
+
+    def __str__(self):
+        return self.name
 
 
 class InstanceGroup(models.Model):
@@ -270,6 +276,9 @@ class Nic(models.Model):
 
     class Meta:
         ordering = ["instance_id", "device_id"]
+
+    def __str__(self):
+        return f"NIC {self.device_id} of {self.instance}"
 
 
 class Volume(models.Model):

@@ -346,6 +346,18 @@ class UpdateNetworkOffering(Command):
             availability=p.get("availability"), state=p.get("state"), tags=p.get("tags"))
 
 
+@register
+class DeleteNetworkOffering(Command):
+    name = "deleteNetworkOffering"
+    description = "Deletes a network offering no network uses"
+    authorized = (ROLE_ADMIN,)
+    params = (Param("id", "uuid", required=True, description="the ID of the network offering"),)
+
+    def execute(self, caller, **p):
+        offerings.delete_network_offering(caller, find(NetworkOffering, p["id"], "id"))
+        return SUCCESS
+
+
 # Guest networks ----------------------------------------------------------------------------------
 
 @register

@@ -226,9 +226,12 @@ def build_kvm_zone(admin, secondary: Path, libvirt_url: str = "qemu:///system"):
 def kvm_zone(libvirtd, root_admin, tmp_path):
     """build_kvm_zone on this machine's libvirtd; its storage pool is removed
     afterwards. Use with transactional tests."""
+    import shutil
+
     zone, pool_dir = build_kvm_zone(root_admin, tmp_path / "secondary", libvirtd.URL)
     yield zone
     remove_pool(libvirtd.URL, pool_dir)
+    shutil.rmtree(pool_dir, ignore_errors=True)
 
 
 def remove_pool(url: str, pool_dir: Path) -> None:

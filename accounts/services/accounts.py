@@ -6,7 +6,8 @@ from accounts.models import ROLE_TYPE_FOR_ACCOUNT_TYPE, Account, Domain, Role
 from accounts.services.scope import ensure_can_admin_account, ensure_can_admin_domain
 from accounts.services.users import build_user, ensure_root_admin_remains
 from accounts.services.validation import clean_network_domain, require_name
-from cloudstack_ui.errors import InvalidParameter, NotFound, PermissionDenied
+from cloudstack_ui.dependents import delete_checked, owned_cleanup_blockers, remove_owned
+from cloudstack_ui.errors import CloudStackError, InvalidParameter, NotFound, PermissionDenied, ResourceInUse
 
 
 def lock_account(account: Account) -> None:
@@ -140,15 +141,47 @@ def enable_account(caller, account: Account) -> Account:
     return account
 
 
-@transaction.atomic
 def delete_account(caller, account: Account) -> None:
-    """Delete an account with its users and key pairs."""
+    """Delete an account with everything it owns, as CloudStack's account
+    cleanup does: each app above registers its part (instances destroyed
+    and expunged on their hosts, volumes, snapshots, templates, addresses,
+    networks, security groups), then its key pairs and users go with the
+    row. What would stop the cleanup (another account depending on its
+    resources) refuses it before anything changes. The account is disabled
+    first, so nothing new is made meanwhile; when a host or storage refuses
+    half-way, the account stays, disabled, with what is left, and the error
+    (of the host's or storage's code) says to run the delete again."""
     _ensure_not_own(caller, account, "delete")
     ensure_can_admin_account(caller, account)
-    account = Account.objects.select_for_update().get(pk=account.pk)
-    ensure_root_admin_remains(removing_users=account.users.all())
-    account.users.all().delete()
-    account.delete()
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        ensure_root_admin_remains(removing_users=account.users.all())
+        refuse_blocked_cleanup([account])
+        account.state = Account.State.DISABLED
+        account.save(update_fields=["state"])
+    remove_account(caller, account)
+
+
+def refuse_blocked_cleanup(owners) -> None:
+    """ResourceInUse with every app's reason why the owners (accounts,
+    domains) cannot be cleaned up, before anything is removed."""
+    reasons = [reason for owner in owners for reason in owned_cleanup_blockers(owner)]
+    if reasons:
+        raise ResourceInUse("id: " + "; ".join(reasons), field="id")
+
+
+def remove_account(caller, account: Account) -> None:
+    """What the apps above own of the account, then the account itself
+    (its users, key pairs, limits and groups cascade with it)."""
+    try:
+        remove_owned(caller, account)
+        with transaction.atomic():
+            delete_checked(Account.objects.select_for_update().get(pk=account.pk))
+    except CloudStackError as exc:
+        failed = CloudStackError(f"Account {account.name} is disabled and partly cleaned up: {exc.message}; "
+                                 "run the delete again to finish", field=exc.field)
+        failed.errorcode, failed.cserrorcode, failed.http_status = exc.errorcode, exc.cserrorcode, exc.http_status
+        raise failed from exc
 
 
 def _ensure_not_own(caller, account: Account, verb: str) -> None:

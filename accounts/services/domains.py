@@ -2,9 +2,11 @@
 from django.db import transaction
 
 from accounts.models import Account, Domain, User
+from accounts.services.accounts import refuse_blocked_cleanup, remove_account
 from accounts.services.scope import ensure_can_admin_domain
 from accounts.services.users import ensure_root_admin_remains
 from accounts.services.validation import clean_network_domain, require_name
+from cloudstack_ui.dependents import delete_checked, remove_owned
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceInUse
 
 
@@ -55,26 +57,38 @@ def update_domain(caller, domain: Domain, *, name: str | None = None, network_do
     return domain
 
 
-@transaction.atomic
 def delete_domain(caller, domain: Domain, *, cleanup: bool = False) -> None:
     """Delete a domain. One that holds subdomains or accounts is refused
-    unless `cleanup` is asked for; then its accounts (with their users and
-    key pairs) and subdomains go with it."""
+    unless `cleanup` is asked for; then every account of the subtree is
+    deleted with what it owns (as deleteAccount does), then what the apps
+    above keep for each domain (domain offerings, domain networks), then
+    the domains, deepest first. Anything else still depending on a domain
+    refuses the delete naming it. When cleanup stops half-way, what is left
+    stays for a retry."""
     _ensure_can_change(caller, domain)
     if domain.is_root:
         raise InvalidParameter("id: the ROOT domain cannot be deleted", field="id")
-    subtree = Domain.objects.select_for_update().filter(path__startswith=domain.path)
-    accounts = Account.objects.filter(domain__in=subtree)
-    if not cleanup and (subtree.exclude(pk=domain.pk).exists() or accounts.exists()):
-        raise ResourceInUse(
-            f"Domain {domain.full_path} still has subdomains or accounts; delete them first or ask for cleanup",
-            field="cleanup",
-        )
-    ensure_root_admin_remains(removing_users=User.objects.filter(account__in=accounts))
-    User.objects.filter(account__in=accounts).delete()
-    accounts.delete()
-    for node in sorted(subtree, key=lambda d: d.level, reverse=True):
-        node.delete()
+    with transaction.atomic():
+        subtree = list(Domain.objects.select_for_update().filter(path__startswith=domain.path))
+        accounts = list(Account.objects.filter(domain__in=subtree))
+        if not cleanup and (len(subtree) > 1 or accounts):
+            raise ResourceInUse(
+                f"Domain {domain.full_path} still has subdomains or accounts; delete them first or ask for cleanup",
+                field="cleanup",
+            )
+        ensure_root_admin_remains(removing_users=User.objects.filter(account__in=accounts))
+        if cleanup:
+            refuse_blocked_cleanup(accounts + subtree)
+        Account.objects.filter(pk__in=[a.pk for a in accounts]).update(state=Account.State.DISABLED)
+    for account in accounts:
+        remove_account(caller, account)
+    deepest_first = sorted(subtree, key=lambda d: d.level, reverse=True)
+    if cleanup:
+        for node in deepest_first:
+            remove_owned(caller, node)
+    with transaction.atomic():
+        for node in deepest_first:
+            delete_checked(Domain.objects.select_for_update().get(pk=node.pk), hint="delete them first")
 
 
 def _ensure_can_change(caller, domain: Domain) -> None:

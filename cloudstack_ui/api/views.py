@@ -12,6 +12,7 @@ from cloudstack_ui.api.registry import get_command, prepare
 from cloudstack_ui.api.rendering import render, render_error
 from cloudstack_ui.api.settings_keys import DEFAULT_PAGE_SIZE
 from cloudstack_ui.config.keys import get_value
+from cloudstack_ui.dependents import DATABASE_REFUSALS, describe_database_refusal
 from cloudstack_ui.errors import CloudStackError, InvalidParameter
 from cloudstack_ui.jobs.services import submit_job
 
@@ -46,6 +47,8 @@ def command_api(request):
         return render(command.name, run(caller, command, parsed), fmt)
     except CloudStackError as exc:
         return render_error(name, exc, fmt)
+    except DATABASE_REFUSALS as exc:
+        return render_error(name, describe_database_refusal(exc), fmt)
     except Exception:
         logger.exception("command %s failed", name)
         return render_error(name, INTERNAL_ERROR, fmt)

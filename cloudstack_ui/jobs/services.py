@@ -16,6 +16,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from cloudstack_ui.api.registry import Command, get_command, invoke
+from cloudstack_ui.dependents import DATABASE_REFUSALS, describe_database_refusal
 from cloudstack_ui.errors import CloudStackError
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.realtime.events import publish_to_account
@@ -93,9 +94,11 @@ def run_job(job_id: int) -> None:
         result = invoke(job.user, job.command, json.loads(job.params))
         _finish(job, AsyncJob.Status.SUCCEEDED, 0, command.render(result))
         _publish(job, "succeeded", f"{job.command} succeeded", url=command.resource_url(result))
-    except CloudStackError as exc:
-        _finish(job, AsyncJob.Status.FAILED, exc.errorcode, {"errorcode": exc.errorcode, "errortext": exc.message})
-        _publish(job, "failed", f"{job.command} failed: {exc.message}")
+    except (CloudStackError, *DATABASE_REFUSALS) as exc:
+        error = exc if isinstance(exc, CloudStackError) else describe_database_refusal(exc)
+        _finish(job, AsyncJob.Status.FAILED, error.errorcode, {"errorcode": error.errorcode,
+                                                                "errortext": error.message})
+        _publish(job, "failed", f"{job.command} failed: {error.message}")
     except Exception:
         logger.exception("async job %s (%s) failed", job.uuid, job.command)
         _finish(job, AsyncJob.Status.FAILED, 530, {"errorcode": 530, "errortext": INTERNAL_ERROR_TEXT})

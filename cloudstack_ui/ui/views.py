@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 
 from cloudstack_ui.api.registry import invoke, is_allowed, prepare
+from cloudstack_ui.dependents import DATABASE_REFUSALS, describe_database_refusal
 from cloudstack_ui.errors import CloudStackError, NotFound
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import submit_job
@@ -140,6 +141,8 @@ class CommandFormView(CommandPermissionMixin, FormView):
             result = command.execute(self.request.user, **parsed)
         except CloudStackError as exc:
             return self.refused(form, exc.message, exc.field)
+        except DATABASE_REFUSALS as exc:
+            return self.refused(form, describe_database_refusal(exc).message, None)
         return self.succeeded(result)
 
     def refused(self, form, message: str, field: str | None):

@@ -219,14 +219,16 @@ class _Delete(Command):
     is_async = True
     instance_type = "Template"
     params = (Param("id", "uuid", required=True, description="the id"),
-              Param("zoneid", "uuid", description="delete it from this zone only"))
+              Param("zoneid", "uuid", description="delete it from this zone only"),
+              Param("forced", "boolean", description="delete it even while instances use it (they keep their "
+                                                      "disks)"))
 
     def job_instance(self, caller, params):
         return templates.find_own_template(caller, params["id"])
 
     def execute(self, caller, **p):
         templates.delete_template(caller, templates.find_own_template(caller, p["id"]),
-                                  find_optional(Zone, p.get("zoneid"), "zoneid"))
+                                  find_optional(Zone, p.get("zoneid"), "zoneid"), forced=p.get("forced", False))
         return SUCCESS
 
 

@@ -552,12 +552,13 @@ def _define_and_start(vm: VirtualMachine, host: Host) -> None:
 
 
 def _fail_deploy(caller, vm: VirtualMachine, exc: CloudStackError) -> None:
-    """Give back what a failed deploy took and record why it failed."""
+    """Give back what a failed deploy took and record why it failed: the
+    definition and the security rule sets (nwfilters) it made on the host,
+    its volumes on storage, its addresses and the host's capacity."""
     host = vm.host
     if host is not None:
         try:
-            driver, access = driver_and_access(host)
-            driver.destroy_instance(access, vm.internal_name)
+            _remove_from_host(vm, host, _nics(vm))
         except CloudStackError as cleanup:
             logger.warning("instance %s not removed from host %s: %s", vm.internal_name, host.name, cleanup)
     for volume in vm.volumes.all():
@@ -723,6 +724,20 @@ def destroy_virtual_machine(caller, vm: VirtualMachine, *, expunge: bool = False
     return vm
 
 
+def _remove_from_host(vm: VirtualMachine, host: Host, nics: list[Nic]) -> None:
+    """Remove the instance's definition and the rule sets of `nics` from
+    `host`; raises what the host answered. A host that is not Up cannot be
+    asked: that is logged, and what it holds is left to it."""
+    if host.state != Host.State.UP:
+        logger.warning("instance %s not removed from host %s, which is %s", vm.internal_name, host.name, host.state)
+        return
+    driver, access = driver_and_access(host)
+    driver.destroy_instance(access, vm.internal_name)
+    for nic in nics:
+        if nic.network.offering.has_security_groups:
+            driver.remove_security_rules(access, _filter_name(vm, nic))
+
+
 def expunge_virtual_machine(vm: VirtualMachine, *, caller=None, retry: bool = False) -> None:
     """Remove a destroyed instance for good: its definition, its root
     volume, its addresses and rules; data volumes are detached and kept.
@@ -732,13 +747,7 @@ def expunge_virtual_machine(vm: VirtualMachine, *, caller=None, retry: bool = Fa
     vm, _ = _begin(vm, allowed, State.EXPUNGING, "expunged")
     host = vm.host or vm.last_host
     if host is not None:
-        _undefine(vm, host)
-        driver, access = driver_and_access(host)
-        for nic in vm.nics.all():
-            try:
-                driver.remove_security_rules(access, _filter_name(vm, nic))
-            except CloudStackError as exc:
-                logger.warning("rules of %s not removed: %s", vm.internal_name, exc)
+        _remove_from_host(vm, host, _nics(vm))
     volumes.destroy_instance_volumes(vm)
     groups = list(vm.security_groups.all())
     _release_addresses(vm)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from accounts.models import Domain
 from accounts.services.scope import ancestor_paths, ensure_can_admin_domain
 from accounts.services.validation import require_name
+from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied
 from compute.models import DiskOffering, ServiceOffering, StorageType
 
@@ -119,5 +120,8 @@ def update_offering(caller, offering, *, name: str | None = None, display_text: 
 
 @transaction.atomic
 def delete_offering(caller, offering) -> None:
+    """A service or disk offering leaves once no instance or volume uses
+    it (expunged volumes let go of it)."""
     _managed(caller, offering)
-    offering.delete()
+    delete_checked(type(offering).objects.select_for_update().get(pk=offering.pk),
+                   hint="destroy or expunge them first")

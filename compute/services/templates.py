@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import ResourceLimit
 from accounts.services.limits import check_resource_limits
 from accounts.services.scope import scope_by_account
+from cloudstack_ui.dependents import describe_dependents
 from cloudstack_ui.errors import (
     CloudStackError,
     InvalidParameter,
@@ -22,7 +23,7 @@ from cloudstack_ui.errors import (
     ResourceUnavailable,
 )
 from cloudstack_ui.jobs.events import record_event
-from compute.models import Snapshot, Template, TemplatePoolCopy, TemplateZone, Volume
+from compute.models import Snapshot, Template, TemplatePoolCopy, TemplateZone, VirtualMachine, Volume
 from compute.services.image_inspection import inspect_image
 from compute.services.template_urls import check_template_url, open_template_url
 from compute.services.storage_access import driver_and_access, pool_host, pool_ref, template_copy_name
@@ -483,20 +484,49 @@ def update_template(caller, template: Template, **changes) -> Template:
     return template
 
 
-def delete_template(caller, template: Template, zone: Zone | None = None) -> None:
-    """Remove the template from one zone's secondary storage, or from all;
-    a template instances were made from keeps its row, marked removed."""
+def delete_template(caller, template: Template, zone: Zone | None = None, *, forced: bool = False) -> None:
+    """Remove the template from one zone (or all): its copies on the
+    zone's primary storage that no volume is backed by (on storage, then
+    the copy rows), then its files on secondary storage. A template that
+    instances still use is refused naming them unless `forced` (as
+    CloudStack's deleteTemplate); then it keeps its row, marked removed,
+    and the copies its volumes stand on. A storage refusal raises before
+    secondary storage is touched, for a retry."""
     entries = template.zones.all() if zone is None else template.zones.filter(zone=zone)
     if zone is not None and not entries.exists():
         raise InvalidParameter(f"zoneid: {template.name} is not in zone {zone.name}", field="zoneid")
+    users = VirtualMachine.objects.filter(Q(template=template) | Q(iso=template))
+    if zone is not None:
+        users = users.filter(zone=zone)
+    if not forced and users.exists():
+        raise InvalidParameter(f"id: {template.name} is used by {describe_dependents(users[:50])}; destroy them "
+                               "first, or use forced=true (they keep their disks)", field="id")
+    copies = template.pool_copies.select_related("storage_pool")
+    if zone is not None:
+        copies = copies.filter(storage_pool__zone=zone)
+    for copy in copies:
+        if Volume.objects.filter(template=template, storage_pool=copy.storage_pool).exclude(
+                state=Volume.State.EXPUNGED).exists():
+            continue
+        remove_pool_copy(copy)
     for entry in entries:
         if entry.install_path:
             Path(entry.install_path).unlink(missing_ok=True)
         entry.delete()
     if not template.zones.exists():
-        if template.instances.exists() or template.volumes.exists() or template.iso_instances.exists():
+        if template.instances.exists() or template.iso_instances.exists() or template.volumes.exclude(
+                state=Volume.State.EXPUNGED).exists():
             Template.objects.filter(pk=template.pk).update(removed=timezone.now())
         else:
             template.delete()
     record_event("TEMPLATE.DELETE", f"{template.name} deleted" + (f" from zone {zone.name}" if zone else ""),
                  user=caller, resource=template)
+
+
+def remove_pool_copy(copy: TemplatePoolCopy) -> None:
+    """Delete a template's copy from its primary storage, then its row;
+    raises (keeping the row) when storage refuses."""
+    if copy.ready:
+        driver, access = driver_and_access(pool_host(copy.storage_pool))
+        driver.delete_volume(access, pool_ref(copy.storage_pool, copy.name))
+    copy.delete()

@@ -113,7 +113,7 @@ def destroy_instance_volumes(vm: VirtualMachine) -> None:
     the deletion, leaving the volumes as they were for a retry."""
     for volume in vm.volumes.filter(removed__isnull=True).select_related("storage_pool").order_by("device_id"):
         if volume.volume_type == Volume.Type.ROOT:
-            _delete_on_storage(volume, prefer=vm.host or vm.last_host)
+            delete_on_storage(volume, prefer=vm.host or vm.last_host)
             snapshots.remove_policies(volume.snapshot_policies.all())
             Volume.objects.filter(pk=volume.pk).update(state=State.EXPUNGED, removed=timezone.now(), instance=None,
                                                        device_id=None, attached=None)
@@ -125,7 +125,7 @@ def destroy_instance_volumes(vm: VirtualMachine) -> None:
                          account=vm.account, resource=volume)
 
 
-def _delete_on_storage(volume: Volume, *, prefer: Host | None = None) -> None:
+def delete_on_storage(volume: Volume, *, prefer: Host | None = None) -> None:
     if volume.storage_pool_id and volume.path:
         driver, access = driver_and_access(pool_host(volume.storage_pool, prefer=prefer))
         driver.delete_volume(access, pool_ref(volume.storage_pool, volume.path))
@@ -512,7 +512,7 @@ def delete_volume(caller, volume: Volume) -> None:
         previous = volume.state
         Volume.objects.filter(pk=volume.pk).update(state=State.EXPUNGING)
     try:
-        _delete_on_storage(volume)
+        delete_on_storage(volume)
     except CloudStackError:
         Volume.objects.filter(pk=volume.pk, state=State.EXPUNGING).update(state=previous)
         raise

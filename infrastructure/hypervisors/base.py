@@ -239,6 +239,12 @@ class HypervisorDriver(ABC):
         """Make the pool usable from the host (mount or define it);
         answers (capacity bytes, available bytes)."""
 
+    def remove_storage_pool(self, host: HostAccess, pool: PoolSpec) -> None:
+        """Undo prepare_storage_pool on the host, once the pool holds
+        nothing of ours: stop using it and forget its definition (the data
+        under it stays). A pool the host does not know is no error. Drivers
+        that define nothing per pool on the host keep this default."""
+
     @abstractmethod
     def create_volume(self, host: HostAccess, volume: VolumeRef, size: int, *,
                       template: VolumeRef | None = None) -> VolumeInfo:

@@ -115,6 +115,19 @@ def _pool_xml(pool: PoolSpec) -> str:
                                f"this driver (it takes NFS, SharedMountPoint, CLVM and local directories)")
 
 
+def _pool_location(xml: str) -> tuple[str, ...]:
+    """Where a libvirt pool keeps its volumes, as libvirt compares pools
+    for a "storage source conflict": a directory by its target path, NFS
+    by server and export, LVM by volume group."""
+    root = parse_xml(xml)
+    kind = root.get("type", "")
+    if kind == "netfs":
+        return kind, root.find("source/host").get("name", ""), os.path.normpath(root.find("source/dir").get("path", ""))
+    if kind == "logical":
+        return kind, root.findtext("source/name", "")
+    return kind, os.path.normpath(root.findtext("target/path", ""))
+
+
 def _disk_element(disk: DiskSpec, path: str, fmt: str) -> ET.Element:
     return _el("disk", {"type": "file", "device": "disk"},
                _el("driver", {"name": "qemu", "type": fmt, "cache": "none"}),
@@ -385,13 +398,23 @@ class KVMDriver(HypervisorDriver):
 
     # --- storage -----------------------------------------------------------------
     def _pool(self, connection, pool: PoolSpec):
-        import libvirt
-
-        try:
-            storage = connection.storagePoolLookupByName(pool.uuid)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_POOL:
-                raise
+        """The pool's libvirt pool, defined on first use. A pool the host
+        already has for the same location under another name (defined by
+        hand, or by an earlier install) is adopted instead of failing with
+        libvirt's "storage source conflict"; a pool of our name for another
+        location is refused with both locations."""
+        wanted = _pool_location(_pool_xml(pool))
+        storage = self._named_pool(connection, pool.uuid)
+        if storage is not None:
+            found = _pool_location(storage.XMLDesc(0))
+            if found != wanted:
+                raise HypervisorOperationFailed(
+                    f"a libvirt storage pool named {pool.uuid} already exists for {':'.join(found[1:])}, not for "
+                    f"{':'.join(wanted[1:])}; remove or rename that pool on the host")
+        else:
+            storage = next((candidate for candidate in connection.listAllStoragePools(0)
+                            if _pool_location(candidate.XMLDesc(0)) == wanted), None)
+        if storage is None:
             storage = connection.storagePoolDefineXML(_pool_xml(pool), 0)
             if pool.protocol != "CLVM":
                 storage.build(0)
@@ -399,6 +422,29 @@ class KVMDriver(HypervisorDriver):
         if not storage.isActive():
             storage.create(0)
         return storage
+
+    @staticmethod
+    def _named_pool(connection, name: str):
+        import libvirt
+
+        try:
+            return connection.storagePoolLookupByName(name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_STORAGE_POOL:
+                raise
+            return None
+
+    def remove_storage_pool(self, host: HostAccess, pool: PoolSpec) -> None:
+        """Stop and undefine the libvirt pool named by the pool's uuid (the
+        files under it stay). An adopted pool of another name was the
+        host's before and is left to it."""
+        with self._connection(host) as connection:
+            storage = self._named_pool(connection, pool.uuid)
+            if storage is None:
+                return
+            if storage.isActive():
+                storage.destroy()
+            storage.undefine()
 
     def _volume(self, connection, volume: VolumeRef):
         import libvirt

@@ -208,6 +208,11 @@ class SimulatorDriver(HypervisorDriver):
         used = SimulatedVolume.objects.filter(pool=pool.uuid).aggregate(total=Sum("size"))["total"] or 0
         return POOL_CAPACITY, max(POOL_CAPACITY - used, 0)
 
+    def remove_storage_pool(self, host: HostAccess, pool: PoolSpec) -> None:
+        """A simulated pool is its volumes; none of ours is left when this is
+        called, so only the machine's refusal or failure is simulated."""
+        self._machine(host, "remove_storage_pool")
+
     @transaction.atomic
     def create_volume(self, host: HostAccess, volume: VolumeRef, size: int, *,
                       template: VolumeRef | None = None) -> VolumeInfo:

@@ -491,6 +491,20 @@ class VMwareDriver(HypervisorDriver):
                                        f"{session.address.datacenter}", field="url")
             return store.summary.capacity, store.summary.freeSpace
 
+    def remove_storage_pool(self, host: HostAccess, pool: PoolSpec) -> None:
+        """Unmount the NFS datastore prepare_storage_pool mounted (named by
+        the pool's uuid) from every host of the cluster; the export's files
+        stay. A VMFS datastore was vCenter's and stays. (govmomi's vcsim
+        does not implement RemoveDatastore, so no test runs this.)"""
+        if pool.protocol != "NetworkFilesystem":
+            return
+        name = _datastore_name(pool)
+        with self._session(host) as session:
+            for esx in session.cluster.host:
+                store = next((mounted for mounted in esx.datastore if mounted.name == name), None)
+                if store is not None:
+                    esx.configManager.datastoreSystem.RemoveDatastore(store)
+
     def _volume_info(self, volume: VolumeRef, size: int) -> VolumeInfo:
         return VolumeInfo(name=volume.name, path=_disk_path(volume), size=size, allocation=0, format="vmdk")
 

@@ -401,6 +401,18 @@ class XenServerDriver(HypervisorDriver):
             size = int(record["physical_size"])
             return size, size - int(record["physical_utilisation"])
 
+    def remove_storage_pool(self, host: HostAccess, pool: PoolSpec) -> None:
+        """Unplug and forget the NFS storage repository prepare_storage_pool
+        created (named by the pool's uuid; its files stay on the export). A
+        PreSetup repository was the administrator's and stays."""
+        if pool.protocol != "NetworkFilesystem":
+            return
+        with self._session(host) as api:
+            for sr in api.SR.get_by_name_label(pool.uuid):
+                for pbd in api.SR.get_PBDs(sr) or []:
+                    api.PBD.unplug(pbd)
+                api.SR.forget(sr)
+
     def _vdi_info(self, api, ref: str) -> VolumeInfo:
         record = api.VDI.get_record(ref)
         return VolumeInfo(name=record["name_label"], path=record["uuid"], size=int(record["virtual_size"]),

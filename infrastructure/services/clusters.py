@@ -2,7 +2,8 @@
 from django.db import transaction
 
 from accounts.services.validation import require_name
-from cloudstack_ui.errors import InvalidParameter, ResourceInUse
+from cloudstack_ui.dependents import delete_checked
+from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import AllocationState, Cluster, Hypervisor, HypervisorCapability, Pod, Zone
 from infrastructure.services.access import ensure_root_admin, locked
 
@@ -93,11 +94,9 @@ def delete_cluster(caller, cluster: Cluster) -> None:
     ensure_root_admin(caller)
     cluster = locked(Cluster, cluster)
     if cluster.hypervisor == Hypervisor.VMWARE:
-        cluster.hosts.all().delete()
-    if cluster.hosts.exists() or cluster.storage_pools.exists():
-        raise ResourceInUse(f"id: cluster {cluster.name} still has hosts or primary storage; remove them first",
-                            field="id")
-    cluster.delete()
+        for host in cluster.hosts.all():
+            delete_checked(host, hint="stop or migrate them first")
+    delete_checked(cluster, hint="remove them first")
 
 
 def max_hosts(hypervisor: str) -> int | None:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cloudstack_ui.config.keys import get_value
+from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter, ResourceInUse
 from cloudstack_ui.jobs.events import record_event
 from infrastructure.hypervisors import HostAccess, get_driver
@@ -198,4 +199,4 @@ def delete_host(caller, host: Host, *, forced: bool = False) -> None:
     if not forced and host.resource_state not in (Host.ResourceState.MAINTENANCE, Host.ResourceState.DISABLED):
         raise ResourceInUse(f"id: put host {host.name} in maintenance (or disable it) before deleting it, or use "
                             f"forced=true", field="id")
-    host.delete()
+    delete_checked(host, hint="stop or migrate them first; forced=true does not remove instances")

@@ -4,7 +4,8 @@ import ipaddress
 from django.db import transaction
 
 from accounts.services.validation import require_name
-from cloudstack_ui.errors import InvalidParameter, ResourceInUse
+from cloudstack_ui.dependents import delete_checked
+from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import AllocationState, Pod, Zone
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.addressing import check_range, netmask_text, overlaps
@@ -66,6 +67,4 @@ def update_pod(caller, pod: Pod, *, name=None, gateway=None, netmask=None, start
 def delete_pod(caller, pod: Pod) -> None:
     ensure_root_admin(caller)
     pod = locked(Pod, pod)
-    if pod.clusters.exists() or pod.vlan_ip_ranges.exists() or pod.storage_ip_ranges.exists():
-        raise ResourceInUse(f"id: pod {pod.name} still has clusters or IP ranges; delete them first", field="id")
-    pod.delete()
+    delete_checked(pod, hint="delete them first")

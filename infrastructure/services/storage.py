@@ -1,6 +1,7 @@
 """Primary storage (guide 6.7) and secondary storage (guide 6.8), added
 with CloudStack's URL forms. Each hypervisor is offered exactly the
 protocols the guide lists for it (6.3, 6.7)."""
+import logging
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -9,11 +10,16 @@ from urllib.parse import unquote, urlsplit
 from django.db import transaction
 
 from accounts.services.validation import require_name
-from cloudstack_ui.errors import InvalidParameter
-from infrastructure.models import Cluster, Hypervisor, ImageStore, StoragePool, Zone
+from cloudstack_ui.dependents import delete_checked, ensure_deletable, tear_down
+from cloudstack_ui.errors import CloudStackError, InvalidParameter, ResourceUnavailable
+from infrastructure.hypervisors import get_driver
+from infrastructure.models import Cluster, Host, Hypervisor, ImageStore, StoragePool, Zone
 from infrastructure.services.access import ensure_root_admin, locked
-from infrastructure.services.capacity import refresh_pool_capacity
+from infrastructure.services.capacity import pool_spec, refresh_pool_capacity
 from infrastructure.services.hosts import clean_tags
+from infrastructure.services.monitoring import host_access
+
+logger = logging.getLogger(__name__)
 
 P = StoragePool.Protocol
 PROTOCOLS_BY_HYPERVISOR = {
@@ -153,10 +159,50 @@ def set_storage_maintenance(caller, pool: StoragePool, *, maintenance: bool) -> 
     return pool
 
 
-@transaction.atomic
 def delete_storage_pool(caller, pool: StoragePool) -> None:
+    """Primary storage leaves once no volume or snapshot lives on it
+    (Expunged volumes and Destroyed snapshots are history, not
+    dependents). It is disabled first, so nothing is placed on it
+    meanwhile; then what the apps above keep on it is removed (template
+    copies), then its definition on every Up host that reaches it (the
+    libvirt pool is stopped and undefined), then the row. A host refusing
+    gives the pool its state back and raises, for a retry; hosts that are
+    not Up cannot be asked and are logged."""
     ensure_root_admin(caller)
-    locked(StoragePool, pool).delete()
+    with transaction.atomic():
+        pool = locked(StoragePool, pool)
+        ensure_deletable(pool, hint="delete or migrate them first")
+        # Only a check here: the history rows let go of the pool in the
+        # transaction that deletes it.
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        pool = locked(StoragePool, pool)
+        state = pool.state
+        StoragePool.objects.filter(pk=pool.pk).update(state=StoragePool.State.DISABLED)
+    try:
+        tear_down(pool)
+        spec = pool_spec(pool)
+        for host in _hosts_reaching(pool):
+            if host.state != Host.State.UP:
+                logger.warning("storage pool %s not removed from host %s, which is %s", pool.name, host.name,
+                               host.state)
+                continue
+            try:
+                get_driver(host.hypervisor).remove_storage_pool(host_access(host), spec)
+            except CloudStackError as exc:
+                raise ResourceUnavailable(f"id: primary storage {pool.name} could not be removed from host "
+                                          f"{host.name}: {exc.message}; it keeps its state, delete it again to "
+                                          "retry", field="id") from exc
+        with transaction.atomic():
+            delete_checked(locked(StoragePool, pool), hint="delete or migrate them first")
+    except CloudStackError:
+        StoragePool.objects.filter(pk=pool.pk).update(state=state)
+        raise
+
+
+def _hosts_reaching(pool: StoragePool):
+    hosts = Host.objects.filter(zone_id=pool.zone_id).order_by("id")
+    return hosts.filter(cluster_id=pool.cluster_id) if pool.cluster_id else hosts
 
 
 def parse_image_store_url(url: str) -> tuple[str, str, str]:
@@ -189,5 +235,6 @@ def add_image_store(caller, zone: Zone, *, url: str, name: str = "") -> ImageSto
 
 @transaction.atomic
 def delete_image_store(caller, store: ImageStore) -> None:
+    """Secondary storage leaves once no template or ISO is kept on it."""
     ensure_root_admin(caller)
-    locked(ImageStore, store).delete()
+    delete_checked(locked(ImageStore, store), hint="delete those templates from its zone first")

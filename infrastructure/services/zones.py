@@ -3,7 +3,8 @@ clusters, hosts and storage, then enabled."""
 from django.db import transaction
 
 from accounts.services.validation import clean_network_domain, require_name
-from cloudstack_ui.errors import InvalidParameter, ResourceInUse
+from cloudstack_ui.dependents import delete_checked
+from cloudstack_ui.errors import InvalidParameter
 from infrastructure.models import AllocationState, Hypervisor, Zone
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.addressing import parse_cidr, parse_ip
@@ -96,10 +97,10 @@ def delete_zone(caller, zone: Zone) -> None:
     """Only an empty zone: no pods, physical or guest networks, storage or ranges."""
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
-    for related, what in (("pods", "pods"), ("physical_networks", "physical networks"),
-                          ("image_stores", "secondary storage"), ("storage_pools", "primary storage"),
-                          ("vlan_ip_ranges", "IP ranges"), ("storage_ip_ranges", "storage IP ranges"),
-                          ("networks", "guest networks")):
-        if getattr(zone, related).exists():
-            raise ResourceInUse(f"id: zone {zone.name} still has {what}; delete them first", field="id")
-    zone.delete()
+    delete_checked(zone, hint="delete them first")
+
+
+def release_dedicated_zones(caller, domain) -> None:
+    """Domain cleanup: zones dedicated to the domain become public again,
+    as CloudStack releases a deleted domain's dedicated resources."""
+    Zone.objects.filter(domain=domain).update(domain=None)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from accounts.models import Account, Domain
 from accounts.services.scope import ancestor_paths
 from accounts.services.validation import clean_network_domain, require_name
+from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter, ResourceInUse
 from infrastructure.models import Zone
 from infrastructure.services.access import ensure_root_admin, locked
@@ -145,9 +146,27 @@ def update_network(caller, network: Network, *, name: str | None = None, display
 def delete_network(caller, network: Network) -> None:
     """A network leaves with its ranges once none of its addresses is in use."""
     ensure_root_admin(caller)
+    remove_network(network)
+
+
+@transaction.atomic
+def remove_network(network: Network) -> None:
+    """Delete the network and its ranges; refused naming the instances and
+    addresses still on it."""
     network = locked(Network, network)
-    if network.guest_ips.exists():
-        raise ResourceInUse(f"id: network {network.name} still has {network.guest_ips.count()} address(es) in use",
-                            field="id")
+    addresses = list(network.guest_ips.select_related("nic__instance")[:50])
+    if addresses:
+        held = ", ".join(f"{a.address} ({a.nic.instance.name})" if hasattr(a, "nic") else a.address
+                         for a in addresses[:5])
+        raise ResourceInUse(f"id: network {network.name} still has {network.guest_ips.count()} address(es) in use: "
+                            f"{held}", field="id")
     network.ip_ranges.all().delete()
-    network.delete()
+    delete_checked(network, hint="delete them first")
+
+
+def remove_owned_networks(caller, owner) -> None:
+    """Account or domain cleanup: the networks that belong to the owner alone."""
+    owned = Network.objects.filter(account=owner) if isinstance(owner, Account) else Network.objects.filter(
+        domain=owner, account__isnull=True)
+    for network in owned:
+        remove_network(network)

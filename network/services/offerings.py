@@ -4,6 +4,7 @@ CloudStack; the shipped defaults cannot be renamed."""
 from django.db import transaction
 
 from accounts.services.validation import require_name
+from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter
 from infrastructure.services.access import ensure_root_admin, locked
 from network.models import NetworkOffering
@@ -113,3 +114,14 @@ def update_network_offering(caller, offering: NetworkOffering, *, name: str | No
         offering.tags = ",".join(t.strip() for t in tags.split(",") if t.strip())
     offering.save()
     return offering
+
+
+@transaction.atomic
+def delete_network_offering(caller, offering: NetworkOffering) -> None:
+    """A network offering leaves once no network uses it; the default
+    offerings stay (CloudStack refuses to delete them too)."""
+    ensure_root_admin(caller)
+    offering = locked(NetworkOffering, offering)
+    if offering.is_default:
+        raise InvalidParameter(f"id: {offering.name} is a default network offering and cannot be deleted", field="id")
+    delete_checked(offering, hint="delete those networks first")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Account
 from accounts.services.scope import scope_accounts, scope_by_account
 from accounts.services.validation import require_name
+from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
 from infrastructure.hypervisors import SecurityRule, SecurityRuleSet
 from network.models import SecurityGroup, SecurityGroupRule
@@ -85,6 +86,24 @@ def delete_security_group(caller, group: SecurityGroup) -> None:
         raise ResourceInUse(f"id: security group {group.name} is named by a rule of group {users.group.name}",
                             field="id")
     group.delete()
+
+
+def groups_named_by_others(account: Account) -> list[str]:
+    """Account cleanup blockers: rules of other accounts' groups that name
+    one of the account's groups as their source."""
+    rules = SecurityGroupRule.objects.filter(source_group__account=account).exclude(
+        group__account=account).select_related("group__account", "source_group")
+    return [f"security group {rule.source_group.name} of account {account.name} is named by a rule of group "
+            f"{rule.group.name} of account {rule.group.account.name}" for rule in rules]
+
+
+@transaction.atomic
+def remove_account_groups(caller, account: Account) -> None:
+    """Account cleanup: the account's groups with their rules (its
+    instances are expunged by then)."""
+    SecurityGroupRule.objects.filter(group__account=account).delete()
+    for group in SecurityGroup.objects.filter(account=account):
+        delete_checked(group)
 
 
 def _port(value, field: str) -> int:

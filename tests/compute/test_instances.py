@@ -138,6 +138,22 @@ def test_a_failed_deploy_gives_everything_back_and_ends_in_error(world):
     assert VirtualMachine.objects.get(pk=vm.pk).state == "Destroyed"
 
 
+@pytest.mark.parametrize("operation", ["start_instance", "define_instance"])
+def test_a_failed_deploy_leaves_no_rule_set_or_volume_on_the_hypervisor(world, operation):
+    """The rule sets (nwfilters on KVM) and volumes a failed deploy made
+    are removed from the host and the pool; only the template's copy, a
+    cache of the pool, stays."""
+    for host in world["zone"].hosts:
+        SimulatedMachine.objects.filter(name=host.url.split("//")[1]).update(failing_operations=operation)
+    with pytest.raises(CloudStackError, match=f"{operation} failed"):
+        deploy(world, name="doomed")
+    vm = VirtualMachine.objects.get(name="doomed")
+    assert not SimulatedRuleSet.objects.filter(name__startswith=vm.internal_name).exists()
+    pool = str(world["zone"].pool.uuid)
+    assert list(SimulatedVolume.objects.filter(pool=pool).values_list("name", flat=True)) == [
+        f"template-{world['template'].uuid}"]
+
+
 def test_life_cycle_and_the_states_each_action_needs(world, root_admin):
     vm = deploy(world, name="cycle")
     with pytest.raises(CloudStackError, match="Running; it can be started only when Stopped"):

@@ -91,3 +91,34 @@ def test_the_guide_journey_on_a_real_kvm_host_with_cs(live_server, libvirtd, kvm
     assert _domain_state(libvirtd.URL, internal) is None
     assert not VirtualMachine.objects.filter(uuid=vm["id"]).exists()
     api.deleteVolume(id=volume["id"])
+
+
+def test_a_failed_deploy_on_a_real_kvm_host_leaves_no_nwfilter_volume_or_domain(libvirtd, kvm_zone, root_admin):
+    """The built-in template pointed at a kernel that is not there: the
+    deploy gets as far as the host (its nwfilter defined, its root volume
+    created on the copy of the template, the domain defined) and fails to
+    start; then none of those is left on libvirtd."""
+    import libvirt
+
+    from compute.models import ServiceOffering, TemplatePoolCopy
+    from infrastructure.models import StoragePool
+    from tests.compute.conftest import JobFailed, call
+
+    template = Template.objects.get(template_type="BUILTIN", hypervisor="KVM")
+    Template.objects.filter(pk=template.pk).update(details={**template.details, "kernel": "/nonexistent/vmlinuz"})
+    with pytest.raises(JobFailed):
+        call(root_admin, "deployVirtualMachine", zoneid=kvm_zone.uuid, name="doomed", templateid=template.uuid,
+             serviceofferingid=ServiceOffering.objects.get(name="Small Instance").uuid)
+    vm = VirtualMachine.objects.get(name="doomed")
+    assert vm.state == "Error"
+    pool = StoragePool.objects.get(zone=kvm_zone)
+    copy = TemplatePoolCopy.objects.get(template=template, storage_pool=pool)
+    connection = libvirt.open(libvirtd.URL)
+    try:
+        assert vm.internal_name not in [d.name() for d in connection.listAllDomains()]
+        assert not [f for f in connection.listAllNWFilters() if f.name().startswith(vm.internal_name)]
+        storage = connection.storagePoolLookupByName(str(pool.uuid))
+        storage.refresh(0)
+        assert [v.name() for v in storage.listAllVolumes()] == [copy.name], "only the template's copy stays"
+    finally:
+        connection.close()

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from cloudstack_ui.api.registry import invoke
-from cloudstack_ui.errors import CloudStackError, PermissionDenied
+from cloudstack_ui.errors import CloudStackError, InvalidParameter, PermissionDenied
 from compute.api.serializers import TemplateSerializer
 from compute.models import OsType, ServiceOffering, Template, TemplatePoolCopy, TemplateZone
 from compute.services import templates
@@ -222,3 +222,34 @@ def test_create_template_refusals_name_their_field_and_leave_nothing(volume_worl
     assert Template.objects.count() == before, "a failed creation leaves no template"
     assert not [p for p in Path(world["zone"].image_store.path).rglob("*") if p.suffix in (".part", ".qcow2")
                 and "template/tmpl" in str(p) and str(user.account_id) in p.parts]
+
+
+def test_delete_removes_its_copies_on_primary_storage_unless_volumes_stand_on_them(simulator_zone, root_admin):
+    """deleteTemplate refuses a template instances use (naming them) unless
+    forced; its copy on a pool goes with it, from the pool too, once no
+    volume is backed by it."""
+    from compute.models import VirtualMachine
+
+    template = ready_template(simulator_zone, root_admin, name="golden")
+    answer = call(root_admin, "deployVirtualMachine", zoneid=simulator_zone.zone.uuid, name="on-golden",
+                  serviceofferingid=ServiceOffering.objects.get(name="Small Instance").uuid, templateid=template.uuid)
+    vm = VirtualMachine.objects.get(uuid=answer["virtualmachine"]["id"])
+    copy = TemplatePoolCopy.objects.get(template=template)
+    on_pool = SimulatedVolume.objects.filter(pool=str(simulator_zone.pool.uuid), name=copy.name)
+    assert on_pool.exists()
+    with pytest.raises(InvalidParameter, match="golden is used by 1 virtual machine: on-golden"):
+        templates.delete_template(root_admin, template)
+    templates.delete_template(root_admin, template, forced=True)
+    template.refresh_from_db()
+    assert template.removed and TemplatePoolCopy.objects.filter(pk=copy.pk).exists() and on_pool.exists(), \
+        "the root volume still stands on the copy"
+    call(root_admin, "destroyVirtualMachine", id=vm.uuid, expunge="true")
+    fresh = ready_template(simulator_zone, root_admin, name="fresh")
+    answer = call(root_admin, "deployVirtualMachine", zoneid=simulator_zone.zone.uuid, name="on-fresh",
+                  serviceofferingid=ServiceOffering.objects.get(name="Small Instance").uuid, templateid=fresh.uuid)
+    call(root_admin, "destroyVirtualMachine", id=answer["virtualmachine"]["id"], expunge="true")
+    fresh_copy = TemplatePoolCopy.objects.get(template=fresh)
+    templates.delete_template(root_admin, fresh)
+    assert not Template.objects.filter(pk=fresh.pk).exists()
+    assert not TemplatePoolCopy.objects.filter(pk=fresh_copy.pk).exists()
+    assert not SimulatedVolume.objects.filter(pool=str(simulator_zone.pool.uuid), name=fresh_copy.name).exists()

@@ -284,6 +284,13 @@ class FakeXapi:
         return self.add("SR", name_label=name_label, type=kind, physical_size=str(2048 * GiB),
                         physical_utilisation="0", VDIs=[], shared=shared, device_config=device_config)
 
+    def SR_forget(self, ref):
+        """The SR leaves the pool; its VDIs' records with it (their data stays on the storage)."""
+        for vdi in self.record("SR", ref)["VDIs"]:
+            self.records["VDI"].pop(vdi, None)
+        del self.records["SR"][ref]
+        return ""
+
     def VDI_create(self, record: dict) -> str:
         """`data` stands for the VDI's blocks: clones, snapshots and copies carry it over."""
         sr = self.record("SR", record["SR"])

@@ -242,8 +242,8 @@ def test_secondary_storage_rules(root_admin, zone, tmp_path):
 
 
 def test_deleting_refuses_what_is_still_used(root_admin, zone, pod, cluster):
-    refused(lambda: zones.delete_zone(root_admin, zone), "id", "still has pods", exc=ResourceInUse)
-    refused(lambda: pods.delete_pod(root_admin, pod), "id", "still has clusters", exc=ResourceInUse)
+    refused(lambda: zones.delete_zone(root_admin, zone), "id", "Zone z1 still has 1 cluster: c1; 1 pod: p1", exc=ResourceInUse)
+    refused(lambda: pods.delete_pod(root_admin, pod), "id", "Pod p1 still has 1 cluster: c1", exc=ResourceInUse)
     clusters.delete_cluster(root_admin, cluster)
     pods.delete_pod(root_admin, pod)
     zones.delete_zone(root_admin, zone)

@@ -67,6 +67,10 @@ def test_instances_volumes_snapshots_and_console(xapi, host):
     assert sr["device_config"] == {"server": "10.0.0.5", "serverpath": "/export/xen"} and sr["shared"] is True
     driver.prepare_storage_pool(host, NFS)
     assert sum(1 for r in records["SR"].values() if r["name_label"] == NFS.uuid) == 1, "created once"
+    driver.remove_storage_pool(host, NFS)
+    assert not any(r["name_label"] == NFS.uuid for r in records["SR"].values()), "deleted storage is forgotten"
+    driver.remove_storage_pool(host, NFS)
+    driver.prepare_storage_pool(host, NFS)
 
     template = driver.create_volume(host, VolumeRef(NFS, "tmpl"), 2 * 1024**3)
     root = driver.create_volume(host, VolumeRef(NFS, "root"), 4 * 1024**3, template=VolumeRef(NFS, "tmpl"))

@@ -3,10 +3,13 @@
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from cloudstack_ui.dependents import DATABASE_REFUSALS, describe_database_refusal
 from cloudstack_ui.errors import CloudStackError
 
 
 def rest_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_REFUSALS):
+        exc = describe_database_refusal(exc)
     if isinstance(exc, CloudStackError):
         body = {"errorcode": exc.errorcode, "cserrorcode": exc.cserrorcode, "errortext": exc.message}
         if exc.field:
