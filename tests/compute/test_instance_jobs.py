@@ -238,3 +238,40 @@ def test_a_deploy_no_worker_takes_is_sent_again_then_failed_and_its_instance_giv
     vm.refresh_from_db()
     job.refresh_from_db()
     assert vm.state == "Error" and job.status == AsyncJob.Status.FAILED, "a late task of a failed job does nothing"
+
+
+@pytest.mark.parametrize("command", ["createVolume", "createSnapshot", "createTemplate"])
+def test_what_a_create_job_no_worker_takes_recorded_does_not_pass_for_made(volume_world, command, settings,
+                                                                         monkeypatch):
+    from cloudstack_ui.api.registry import prepare
+    from cloudstack_ui.jobs.services import submit_job
+    from compute.models import OsType, Snapshot, Template
+    from tests.compute.conftest import call
+
+    world = volume_world
+    user = world["user"]
+    call(user, "stopVirtualMachine", id=world["vm"].uuid)
+    root = world["vm"].volumes.get(volume_type="ROOT")
+    params = {
+        "createVolume": {"name": "data9", "zoneid": world["zone"].zone.uuid, "diskofferingid": world["small"].uuid},
+        "createSnapshot": {"volumeid": root.uuid},
+        "createTemplate": {"name": "golden", "volumeid": root.uuid,
+                           "ostypeid": OsType.objects.get(description="Other Linux (64-bit)").uuid},
+    }[command]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(run_async_job, "delay", lambda job_id: None)
+    cmd, parsed = prepare(user, command, params)
+    job = submit_job(user, cmd, parsed)
+    AsyncJob.objects.filter(pk=job.pk).update(
+        queue_attempts=settings.JOB_MAX_QUEUE_ATTEMPTS,
+        queued_at=timezone.now() - timedelta(seconds=settings.JOB_PICKUP_TIMEOUT_SECONDS + 1))
+    assert reconcile_stale_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == AsyncJob.Status.FAILED and "never picked up" in job.result["errortext"]
+    if command == "createVolume":
+        assert Volume.objects.get(uuid=job.instance_uuid).state == "Error"
+    elif command == "createSnapshot":
+        snapshot = Snapshot.objects.get(uuid=job.instance_uuid)
+        assert snapshot.state == "Error" and "never picked up" in snapshot.error
+    else:
+        assert not Template.objects.filter(uuid=job.instance_uuid).exists()
