@@ -161,7 +161,7 @@ def test_a_volume_whose_job_cannot_be_recorded_is_not_left_behind(world, monkeyp
     assert _rows() == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_task_of_a_deploy_is_sent_once_its_instance_and_job_are_committed(simulator_zone, root_admin, tenancy,
                                                                                settings, monkeypatch):
     """The worker may take the task at once: by then another connection must
@@ -275,3 +275,19 @@ def test_what_a_create_job_no_worker_takes_recorded_does_not_pass_for_made(volum
         assert snapshot.state == "Error" and "never picked up" in snapshot.error
     else:
         assert not Template.objects.filter(uuid=job.instance_uuid).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_queries_of_the_owner_at_once_get_the_password_only_once(simulator_zone, root_admin, tenancy):
+    from cloudstack_ui.api.registry import invoke
+    from tests.conftest import all_at_once
+
+    world = {"zone": simulator_zone, "template": ready_template(simulator_zone, root_admin, password_enabled=True),
+             "small": ServiceOffering.objects.get(name="Small Instance")}
+    owner = tenancy["comp1_user"]
+    jobid = api(api_session(owner), "deployVirtualMachine", **deploy_params(world))["jobid"]
+    answers = []
+    all_at_once(lambda: answers.append(invoke(owner, "queryAsyncJobResult", {"jobid": jobid}).result), 4)
+    passwords = [a["virtualmachine"]["password"] for a in answers if "password" in a["virtualmachine"]]
+    assert len(answers) == 4 and len(passwords) == 1
+    assert passwords[0] == VirtualMachine.objects.get(uuid=AsyncJob.objects.get(uuid=jobid).instance_uuid).password
