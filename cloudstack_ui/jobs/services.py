@@ -214,9 +214,7 @@ def _withhold_secrets(command: Command, answer: dict) -> dict:
     answered = answer.get(command.response_name) if command.response_name else None
     if not command.secret_fields or not isinstance(answered, dict):
         return {}
-    secrets = {f: answered.pop(f) for f in command.secret_fields if answered.get(f) is not None}
-    for field in command.secret_fields:
-        answered.pop(field, None)
+    secrets = {field: answered.pop(field) for field in command.secret_fields if field in answered}
     return {command.response_name: secrets} if secrets else {}
 
 
