@@ -180,11 +180,22 @@ def _resend_or_fail_unstarted_jobs() -> int:
             if not unstarted.update(status=AsyncJob.Status.FAILED, result_code=530, completed=timezone.now(),
                                     result={"errorcode": 530, "errortext": reason}):
                 continue
-            get_command(job.command).job_abandoned(job.user, job.instance_uuid, CloudStackError(reason))
+            _undo_records_of_unrun_job(job, reason)
         handled += 1
         logger.error("async job %s (%s) failed: %s", job.uuid, job.command, reason)
         _publish(job, "failed", f"{job.command} failed: {reason}")
     return handled
+
+
+def _undo_records_of_unrun_job(job: AsyncJob, reason: str) -> None:
+    """Let the job's command undo what it recorded for a job failed without
+    having run. Whatever goes wrong there is logged: the job stays failed
+    and the reconciler goes on with the other jobs."""
+    try:
+        with transaction.atomic():
+            get_command(job.command).job_abandoned(job.user, job.instance_uuid, CloudStackError(reason))
+    except Exception:
+        logger.exception("async job %s (%s): what it recorded could not be undone", job.uuid, job.command)
 
 
 def take_job_result(caller, job: AsyncJob) -> AsyncJob:

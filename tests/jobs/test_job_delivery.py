@@ -203,3 +203,21 @@ def test_a_real_worker_killed_mid_job_on_redis_leaves_its_message_which_is_not_r
         broker.flushdb()
     job.refresh_from_db()
     assert job.status == AsyncJob.Status.FAILED and job.result == {"errorcode": 530, "errortext": INTERRUPTED_TEXT}
+
+
+@pytest.mark.django_db
+def test_the_migration_forgets_clear_passwords_of_old_jobs_and_dates_their_pending_sends(root_admin):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("cloudstack_ui.jobs.migrations.0005_jobs_result_secrets_and_queue_attempts")
+    old_deploy = AsyncJob.objects.create(command="deployVirtualMachine", params="{}", user=root_admin,
+                                         status=AsyncJob.Status.SUCCEEDED,
+                                         result={"virtualmachine": {"id": "x", "password": "Clear-Text-1"}})
+    old_pending = AsyncJob.objects.create(command="disableAccount", params="{}", user=root_admin)
+    migration.forget_clear_passwords_and_date_pending_sends(apps, None)
+    old_deploy.refresh_from_db()
+    old_pending.refresh_from_db()
+    assert old_deploy.result == {"virtualmachine": {"id": "x"}}
+    assert old_pending.queued_at == old_pending.created and old_pending.queue_attempts == 1
