@@ -173,17 +173,34 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With late acknowledgement, Redis gives a dead worker's message to
+    # another worker once it has been unacknowledged this long; keep it
+    # above the longest job (a running job's message delivered again is
+    # left alone: the job is started).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A task is acknowledged once it has run, not when a worker takes it, and a
+# worker takes one task at a time: a worker that dies leaves its message to
+# be delivered again (a job already started is then failed by the reconciler,
+# never run twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # Async jobs: a running job's worker refreshes its heartbeat this often; the
-# reconciler fails a started job whose heartbeat is older than the limit.
+# reconciler fails a started job whose heartbeat is older than the limit. A
+# job no worker started within the pickup timeout of its task's last send has
+# its task sent again, up to the attempts given, and is then failed.
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=60)
+JOB_PICKUP_TIMEOUT_SECONDS = env.int("JOB_PICKUP_TIMEOUT_SECONDS", default=300)
+JOB_MAX_QUEUE_ATTEMPTS = env.int("JOB_MAX_QUEUE_ATTEMPTS", default=3)
 
 # The CloudStack version whose API this server speaks (listCapabilities,
 # the cloud-stack-version attribute of XML answers).

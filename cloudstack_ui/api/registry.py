@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 
-from cloudstack_ui.errors import InvalidParameter, PermissionDenied
+from cloudstack_ui.errors import CloudStackError, InvalidParameter, PermissionDenied
 
 ROLE_ADMIN = "Admin"
 ROLE_DOMAIN_ADMIN = "DomainAdmin"
@@ -137,6 +137,9 @@ class Command:
     is_list: ClassVar[bool | None] = None
     # The CloudStack type of the object an async job acts on ("Account").
     instance_type: ClassVar[str] = ""
+    # Fields of the answered object that are secrets (an instance's new
+    # password): a job keeps them encrypted and answers them once, to its owner.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
 
     def parse(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Typed parameters from raw ones; names are case-insensitive and
@@ -169,6 +172,12 @@ class Command:
         """For async commands: the object the job acts on, looked up (and so
         checked) before the job is queued, or None."""
         return None
+
+    def job_abandoned(self, caller, instance_uuid, reason: CloudStackError) -> None:
+        """For async commands whose `job_instance` records what the job then
+        builds: undo that record when the job is failed without ever having
+        run (no worker took its task), with `reason`. Runs in the transaction
+        that fails the job."""
 
     def resource_url(self, result) -> str | None:
         """The UI page of what a job produced or changed, for its toast."""

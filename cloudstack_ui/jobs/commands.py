@@ -8,6 +8,7 @@ from cloudstack_ui.errors import InvalidParameter, NotFound
 from cloudstack_ui.jobs.events import archive_alerts
 from cloudstack_ui.jobs.models import Alert, AsyncJob, Event
 from cloudstack_ui.jobs.serializers import AlertSerializer, AsyncJobSerializer, EventSerializer
+from cloudstack_ui.jobs.services import take_job_result
 
 
 def _in_reach(queryset, caller, account_field: str, listall: bool):
@@ -21,19 +22,25 @@ def visible_jobs(caller, *, listall: bool = True):
     return _in_reach(AsyncJob.objects.select_related("user__account"), caller, "user__account", listall)
 
 
+def find_job(caller, jobid) -> AsyncJob:
+    """A job in the caller's reach, as stored (without the secrets of its answer)."""
+    job = visible_jobs(caller).filter(uuid=jobid).first()
+    if job is None:
+        raise NotFound(f"Unable to find a job with id {jobid}", field="jobid")
+    return job
+
+
 @register
 class QueryAsyncJobResult(Command):
     name = "queryAsyncJobResult"
-    description = "The status of an async job, and its result once done"
+    description = ("The status of an async job, and its result once done; a new instance password in it is "
+                   "answered once, to the user who submitted the job")
     authorized = ALL_ROLES
     serializer = AsyncJobSerializer
     params = (Param("jobid", "uuid", required=True, description="the job's ID, as the async call answered it"),)
 
     def execute(self, caller, **p):
-        job = visible_jobs(caller).filter(uuid=p["jobid"]).first()
-        if job is None:
-            raise NotFound(f"Unable to find a job with id {p['jobid']}", field="jobid")
-        return job
+        return take_job_result(caller, find_job(caller, p["jobid"]))
 
     def render(self, result) -> dict:
         # The job's fields are the body itself, not under an object name.

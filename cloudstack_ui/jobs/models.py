@@ -8,8 +8,11 @@ from cloudstack_ui.crypto import EncryptedTextField
 
 class AsyncJob(models.Model):
     """One async command call. The row exists before the Celery task, so a job
-    is never lost between the call and the worker; `heartbeat` is refreshed by
-    the worker while the job runs so the reconciler can tell a dead worker."""
+    is never lost between the call and the worker; `queued_at` and
+    `queue_attempts` record when and how often its task was sent, so the
+    reconciler can tell a message no worker ever took; `heartbeat` is
+    refreshed by the worker while the job runs so the reconciler can tell a
+    dead worker."""
 
     class Status(models.IntegerChoices):
         # CloudStack's jobstatus values.
@@ -29,16 +32,25 @@ class AsyncJob(models.Model):
     result_code = models.PositiveIntegerField(default=0)
     result_type = models.CharField(max_length=16, default="object")
     result = models.JSONField(null=True, blank=True)
+    # The secret fields of the answer (an instance's new password), held out
+    # of `result` and encrypted, as {"<response name>": {"<field>": value}}
+    # in JSON, until the job's owner has read them once; then emptied.
+    result_secrets = EncryptedTextField(blank=True, default="")
     instance_type = models.CharField(max_length=64, blank=True)
     instance_uuid = models.UUIDField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the job's Celery task was last sent (or its send tried), and how
+    # many times; the reconciler re-sends a task no worker took.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    queue_attempts = models.PositiveSmallIntegerField(default=0)
     started = models.DateTimeField(null=True, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
     completed = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "heartbeat"], name="job_status_heartbeat")]
+        indexes = [models.Index(fields=["status", "heartbeat"], name="job_status_heartbeat"),
+                   models.Index(fields=["status", "queued_at"], name="job_status_queued")]
 
     def __str__(self):
         return f"{self.command} {self.uuid}"

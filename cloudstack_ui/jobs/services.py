@@ -1,18 +1,26 @@
 """Submitting, running and reconciling async jobs.
 
-Guarantees: a job row exists (committed) before its Celery task is sent; a
-job runs at most once (a redelivered or duplicate task finds it started and
-leaves it); a job ends SUCCEEDED with the command's answer or FAILED with
-CloudStack's error body, never half-way; a job whose worker stopped
-heartbeating is failed by `reconcile_stale_jobs`."""
+Guarantees: a job row and what its command records before it runs (the
+instance a deploy creates, a new volume...) are committed together or not at
+all, and its Celery task is sent only once they are; a send that fails
+leaves the job to the reconciler instead of failing the call; a job runs at
+most once (a redelivered or duplicate task finds it started and leaves it); a
+job ends SUCCEEDED with the command's answer or FAILED with CloudStack's error
+body, never half-way; the secret fields of an answer (an instance's new
+password) are stored only encrypted and answered once, to the job's owner;
+`reconcile_stale_jobs` fails a job whose worker stopped heartbeating, sends
+again the task of a job no worker took, and fails that job once it was sent
+JOB_MAX_QUEUE_ATTEMPTS times."""
 import json
 import logging
 import threading
 from contextvars import ContextVar
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cloudstack_ui.api.registry import Command, get_command, invoke
@@ -25,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR_TEXT = "Internal error executing command, please contact your system administrator"
 INTERRUPTED_TEXT = "The job was interrupted: the worker running it stopped responding"
+NEVER_PICKED_UP_TEXT = ("The job was never picked up by a worker: its task was sent {attempts} times and no worker "
+                        "started it; check that a Celery worker is running and reaches the broker")
 
 _current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
 _current_instance: ContextVar[str | None] = ContextVar("current_job_instance", default=None)
@@ -54,25 +64,42 @@ def report_progress(percent: int, detail: list | None = None) -> None:
 
 def submit_job(caller, command: Command, params: dict) -> AsyncJob:
     """Record an async call and queue it. The object it acts on is looked up
-    first, so a wrong id fails the call itself, not the job."""
-    instance = command.job_instance(caller, params)
-    job = AsyncJob.objects.create(
-        command=command.name,
-        params=json.dumps(params, default=str),
-        user=caller,
-        instance_type=command.instance_type if instance is not None else "",
-        instance_uuid=getattr(instance, "uuid", None),
-    )
-    _publish(job, "pending", f"{command.name} queued")
+    (a wrong id fails the call itself, not the job) or, for a create,
+    recorded in the same transaction as the job row; the task is sent once
+    both are committed."""
     from cloudstack_ui.jobs.tasks import run_async_job
 
+    with transaction.atomic():
+        instance = command.job_instance(caller, params)
+        job = AsyncJob.objects.create(
+            command=command.name,
+            params=json.dumps(params, default=str),
+            user=caller,
+            instance_type=command.instance_type if instance is not None else "",
+            instance_uuid=getattr(instance, "uuid", None),
+            queued_at=timezone.now(),
+            queue_attempts=1,
+        )
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            transaction.on_commit(partial(_send_task, job.pk))
+    _publish(job, "pending", f"{command.name} queued")
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Eager mode (tests, one-process demos): run now, in this transaction.
+        # Eager mode (tests, one-process demos): run now, in the caller's transaction.
         run_async_job.apply(args=[job.pk])
-    else:
-        transaction.on_commit(lambda: run_async_job.delay(job.pk))
     job.refresh_from_db()
     return job
+
+
+def _send_task(job_id: int) -> None:
+    """Send the job's task. A broker that is down or refuses it does not
+    fail the call that made the job: the job stays pending and the
+    reconciler sends it again."""
+    from cloudstack_ui.jobs.tasks import run_async_job
+
+    try:
+        run_async_job.delay(job_id)
+    except Exception:
+        logger.exception("async job %s: its task could not be sent; the reconciler will send it again", job_id)
 
 
 def run_job(job_id: int) -> None:
@@ -92,7 +119,8 @@ def run_job(job_id: int) -> None:
     try:
         command = get_command(job.command)
         result = invoke(job.user, job.command, json.loads(job.params))
-        _finish(job, AsyncJob.Status.SUCCEEDED, 0, command.render(result))
+        answer = command.render(result)
+        _finish(job, AsyncJob.Status.SUCCEEDED, 0, answer, secrets=_withhold_secrets(command, answer))
         _publish(job, "succeeded", f"{job.command} succeeded", url=command.resource_url(result))
     except (CloudStackError, *DATABASE_REFUSALS) as exc:
         error = exc if isinstance(exc, CloudStackError) else describe_database_refusal(exc)
@@ -111,7 +139,15 @@ def run_job(job_id: int) -> None:
 
 def reconcile_stale_jobs() -> int:
     """Fail the started jobs whose worker has not heartbeaten for
-    JOB_STALE_AFTER_SECONDS; returns how many."""
+    JOB_STALE_AFTER_SECONDS (a redelivered task of such a job is not run
+    again: `run_job` leaves a started job); send again the task of a job
+    no worker started within JOB_PICKUP_TIMEOUT_SECONDS of its last send,
+    and fail it once it was sent JOB_MAX_QUEUE_ATTEMPTS times. Answers how
+    many jobs it failed or sent again."""
+    return _fail_interrupted_jobs() + _resend_or_fail_unstarted_jobs()
+
+
+def _fail_interrupted_jobs() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     stale = list(AsyncJob.objects.filter(status=AsyncJob.Status.PENDING, started__isnull=False,
                                          heartbeat__lt=cutoff).select_related("user"))
@@ -126,9 +162,80 @@ def reconcile_stale_jobs() -> int:
     return len(stale)
 
 
-def _finish(job: AsyncJob, status: int, code: int, result: dict) -> None:
+def _resend_or_fail_unstarted_jobs() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_PICKUP_TIMEOUT_SECONDS)
+    waiting = list(AsyncJob.objects.filter(status=AsyncJob.Status.PENDING, started__isnull=True,
+                                           queued_at__lt=cutoff).select_related("user__account__role",
+                                                                                "user__account__domain"))
+    handled = 0
+    for job in waiting:
+        unstarted = AsyncJob.objects.filter(pk=job.pk, status=AsyncJob.Status.PENDING, started__isnull=True,
+                                            queued_at=job.queued_at)
+        if job.queue_attempts < settings.JOB_MAX_QUEUE_ATTEMPTS:
+            if unstarted.update(queued_at=timezone.now(), queue_attempts=F("queue_attempts") + 1):
+                handled += 1
+                logger.warning("async job %s (%s): no worker started it; sending its task again (attempt %s)",
+                               job.uuid, job.command, job.queue_attempts + 1)
+                transaction.on_commit(partial(_send_task, job.pk))
+            continue
+        reason = NEVER_PICKED_UP_TEXT.format(attempts=job.queue_attempts)
+        with transaction.atomic():
+            if not unstarted.update(status=AsyncJob.Status.FAILED, result_code=530, completed=timezone.now(),
+                                    result={"errorcode": 530, "errortext": reason}):
+                continue
+            _undo_records_of_unrun_job(job, reason)
+        handled += 1
+        logger.error("async job %s (%s) failed: %s", job.uuid, job.command, reason)
+        _publish(job, "failed", f"{job.command} failed: {reason}")
+    return handled
+
+
+def _undo_records_of_unrun_job(job: AsyncJob, reason: str) -> None:
+    """Let the job's command undo what it recorded for a job failed without
+    having run. Whatever goes wrong there is logged: the job stays failed
+    and the reconciler goes on with the other jobs."""
+    try:
+        with transaction.atomic():
+            get_command(job.command).job_abandoned(job.user, job.instance_uuid, CloudStackError(reason))
+    except Exception:
+        logger.exception("async job %s (%s): what it recorded could not be undone", job.uuid, job.command)
+
+
+def take_job_result(caller, job: AsyncJob) -> AsyncJob:
+    """The job with its answer as queryAsyncJobResult gives it to `caller`:
+    the job's owner gets the secret fields of the answer (an instance's new
+    password) the first time they ask after it succeeded, and they are then
+    erased from the job; anyone else, and any later call, gets the answer
+    without them. The row is not changed otherwise."""
+    if job.user_id != caller.pk or job.status != AsyncJob.Status.SUCCEEDED:
+        return job
+    with transaction.atomic():
+        stored = AsyncJob.objects.select_for_update().filter(pk=job.pk).values_list(
+            "result_secrets", flat=True).first()
+        if not stored:
+            return job
+        AsyncJob.objects.filter(pk=job.pk).update(result_secrets="")
+    answer = dict(job.result or {})
+    for name, fields in json.loads(stored).items():
+        answer[name] = {**answer.get(name, {}), **fields}
+    job.result = answer
+    return job
+
+
+def _withhold_secrets(command: Command, answer: dict) -> dict:
+    """Take the command's secret fields out of its rendered answer, in place;
+    answers them as {"<response name>": {"<field>": value}} (empty when none)."""
+    answered = answer.get(command.response_name) if command.response_name else None
+    if not command.secret_fields or not isinstance(answered, dict):
+        return {}
+    secrets = {field: answered.pop(field) for field in command.secret_fields if field in answered}
+    return {command.response_name: secrets} if secrets else {}
+
+
+def _finish(job: AsyncJob, status: int, code: int, result: dict, secrets: dict | None = None) -> None:
     AsyncJob.objects.filter(pk=job.pk, status=AsyncJob.Status.PENDING).update(
-        status=status, result_code=code, result=result, progress=100, completed=timezone.now()
+        status=status, result_code=code, result=result, progress=100, completed=timezone.now(),
+        result_secrets=json.dumps(secrets) if secrets else "",
     )
 
 

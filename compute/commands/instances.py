@@ -57,6 +57,7 @@ class _InstanceJob(Command):
 class DeployVirtualMachine(_InstanceJob):
     name = "deployVirtualMachine"
     description = "Creates and starts an instance from a template or an ISO (guide 6.9)"
+    secret_fields = ("password",)
     params = (
         Param("zoneid", "uuid", required=True, description="the zone to run in"),
         Param("serviceofferingid", "uuid", required=True, description="CPU and memory"),
@@ -83,6 +84,11 @@ class DeployVirtualMachine(_InstanceJob):
     def job_instance(self, caller, p):
         vm, _request = self._deploy(caller, p)
         return vm
+
+    def job_abandoned(self, caller, instance_uuid, reason):
+        vm = VirtualMachine.objects.filter(uuid=instance_uuid).first()
+        if vm is not None:
+            instances.fail_unlaunched_deploy(caller, vm, reason)
 
     def _deploy(self, caller, p):
         return instances.deploy_virtual_machine(
@@ -250,6 +256,7 @@ def _offering_changed(caller, p):
 class ResetPasswordForVirtualMachine(_InstanceJob):
     name = "resetPasswordForVirtualMachine"
     description = "Makes a new password for a stopped instance of a password-enabled template"
+    secret_fields = ("password",)
 
     def execute(self, caller, **p):
         vm, password = instances.reset_password(caller, instances.find_instance(caller, p["id"]))

@@ -120,6 +120,11 @@ class CreateTemplate(Command):
             password_enabled=p.get("passwordenabled", False), ssh_key_enabled=p.get("sshkeyenabled", False),
             **self._sources(caller, p))
 
+    def job_abandoned(self, caller, instance_uuid, reason):
+        template = Template.objects.filter(uuid=instance_uuid).first()
+        if template is not None:
+            templates.forget_unmade_template(caller, template, reason)
+
     def execute(self, caller, **p):
         recorded = current_job_instance_uuid()
         if recorded is None:

@@ -104,6 +104,11 @@ class CreateVolume(_VolumeJob):
             disk_offering=find_optional(DiskOffering, p.get("diskofferingid"), "diskofferingid"),
             size=p.get("size"), snapshot=snapshot, account=_account(caller, p))
 
+    def job_abandoned(self, caller, instance_uuid, reason):
+        volume = Volume.objects.filter(uuid=instance_uuid).first()
+        if volume is not None:
+            volumes.fail_unmade_volume(caller, volume, reason)
+
     def execute(self, caller, **p):
         recorded = current_job_instance_uuid()
         if recorded is None:
@@ -247,6 +252,11 @@ class CreateSnapshot(_SnapshotJob):
     def job_instance(self, caller, p):
         return snapshots.record_snapshot(caller, volumes.find_volume(caller, p["volumeid"], "volumeid"),
                                          name=p.get("name", ""))
+
+    def job_abandoned(self, caller, instance_uuid, reason):
+        snapshot = Snapshot.objects.filter(uuid=instance_uuid).first()
+        if snapshot is not None:
+            snapshots.fail_untaken_snapshot(caller, snapshot, reason)
 
     def execute(self, caller, **p):
         recorded = current_job_instance_uuid()

@@ -572,6 +572,15 @@ def _fail_deploy(caller, vm: VirtualMachine, exc: CloudStackError) -> None:
                  user=caller, account=vm.account, resource=vm)
 
 
+def fail_unlaunched_deploy(caller, vm: VirtualMachine, reason: CloudStackError) -> None:
+    """A deploy whose job was failed before it ran (no worker took it): the
+    instance it recorded gives back what it holds and ends in Error with
+    the reason, as a deploy that failed does."""
+    vm = VirtualMachine.objects.select_for_update().select_related("account").get(pk=vm.pk)
+    if vm.state in (State.STARTING, State.STOPPED):
+        _fail_deploy(caller, vm, reason)
+
+
 def _delete_on_storage(volume: Volume, host: Host | None) -> None:
     if not volume.storage_pool_id or not volume.path:
         return

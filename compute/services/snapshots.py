@@ -154,6 +154,14 @@ def take_snapshot(caller, snapshot: Snapshot) -> Snapshot:
     return snapshot
 
 
+def fail_untaken_snapshot(caller, snapshot: Snapshot, reason: CloudStackError) -> None:
+    """A createSnapshot whose job was failed before it ran (no worker took
+    it): the snapshot it recorded, still Creating, ends in Error with the
+    reason."""
+    if snapshot.state == State.CREATING:
+        _fail(caller, snapshot, reason)
+
+
 def _fail(caller, snapshot: Snapshot, exc: CloudStackError) -> None:
     Snapshot.objects.filter(pk=snapshot.pk).update(state=State.ERROR, error=exc.message[:1024])
     snapshot.refresh_from_db()

@@ -397,6 +397,16 @@ def record_template_from_volume(caller, *, name: str, display_text: str, os_type
     return template
 
 
+def forget_unmade_template(caller, template: Template, reason: CloudStackError) -> None:
+    """A createTemplate whose job was failed before it ran (no worker took
+    it): the template it recorded is removed, as a failed one is."""
+    if TemplateZone.objects.filter(template=template, status=TemplateZone.Status.DOWNLOADED).exists():
+        return
+    template.delete()
+    record_event("TEMPLATE.CREATE", f"Template {template.name} could not be made: {reason.message}",
+                 level="ERROR", user=caller, account=template.account)
+
+
 def create_template_from_volume(caller, template: Template, *, volume: Volume | None = None,
                                 snapshot: Snapshot | None = None) -> TemplateZone:
     """Write the volume or snapshot into the zone's secondary storage as

@@ -207,6 +207,15 @@ def create_volume(caller, *, name: str = "", zone: Zone | None = None, disk_offe
     return volume
 
 
+def fail_unmade_volume(caller, volume: Volume, reason: CloudStackError) -> None:
+    """A createVolume whose job was failed before it ran (no worker took
+    it): the volume it recorded, still Allocated, ends in Error with an
+    event giving the reason, so it is not taken for a made one."""
+    if Volume.objects.filter(pk=volume.pk, state=State.ALLOCATED).update(state=State.ERROR):
+        record_event("VOLUME.CREATE", f"Volume {volume.name} could not be created: {reason.message}", level="ERROR",
+                     user=caller, account=volume.account, resource=volume)
+
+
 def copy_snapshot_to_volume(caller, volume: Volume, snapshot: Snapshot | None) -> Volume:
     """The job of a volume from a snapshot: a full copy of the snapshot in
     its pool becomes the volume (Ready); on failure the volume is Error and

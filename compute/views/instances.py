@@ -19,7 +19,7 @@ from cloudstack_ui.api.registry import invoke, prepare
 from cloudstack_ui.crypto import decrypt, encrypt
 from cloudstack_ui.errors import CloudStackError, InvalidParameter, NotFound
 from cloudstack_ui.jobs.models import AsyncJob
-from cloudstack_ui.jobs.services import submit_job
+from cloudstack_ui.jobs.services import submit_job, take_job_result
 from cloudstack_ui.ui.actions import Action, available_actions
 from cloudstack_ui.ui.views import CommandListView, CommandPermissionMixin, ObjectActionView, object_action
 from compute.api.serializers import NicSerializer
@@ -249,7 +249,8 @@ class InstanceResetPasswordView(SecretResultMixin, InstanceActionView):
         if job.status == AsyncJob.Status.FAILED:
             return self.refused(form, job.result["errortext"], None)
         if job.status == AsyncJob.Status.SUCCEEDED:
-            return self.succeeded({"name": self.object.name, "password": job.result["virtualmachine"]["password"]})
+            answer = take_job_result(self.request.user, job).result["virtualmachine"]
+            return self.succeeded({"name": self.object.name, "password": answer.get("password")})
         _remember_password_job(self.request, job)
         return self.go_to(reverse("compute:instance_detail", args=[self.object.uuid]))
 

@@ -219,6 +219,8 @@ def test_password_ssh_key_offering_edit_and_migrate_dialogs(world):
     assert shown["Cache-Control"] == "no-store"
     detail = client.get(reverse("compute:instance_detail", args=[vm.uuid])).content.decode()
     assert vm.password not in detail, "the password is shown once"
+    reset = AsyncJob.objects.get(command="resetPasswordForVirtualMachine")
+    assert reset.result_secrets == "" and "password" not in reset.result["virtualmachine"], "the dialog's was the one read"
 
     medium = ServiceOffering.objects.get(name="Medium Instance")
     client.post(reverse("compute:instance_change_offering", args=[vm.uuid]), {"serviceofferingid": medium.uuid})
