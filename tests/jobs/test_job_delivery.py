@@ -218,7 +218,7 @@ def test_the_migration_forgets_clear_passwords_of_old_jobs_and_dates_their_pendi
 
     from django.apps import apps
 
-    migration = import_module("cloudstack_ui.jobs.migrations.0005_jobs_result_secrets_and_queue_attempts")
+    migration = import_module("cloudstack_ui.jobs.migrations.0006_jobs_result_secrets_and_queue_attempts")
     old_deploy = AsyncJob.objects.create(command="deployVirtualMachine", params="{}", user=root_admin,
                                          status=AsyncJob.Status.SUCCEEDED,
                                          result={"virtualmachine": {"id": "x", "password": "Clear-Text-1"}})

@@ -23,7 +23,7 @@ def forget_clear_passwords_and_date_pending_sends(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0004_events_and_alerts'),
+        ('jobs', '0005_protocol_alert_user_vm'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
