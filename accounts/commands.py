@@ -543,8 +543,8 @@ class GetUserKeys(Command):
     params = USER_ID
 
     def execute(self, caller, **p):
-        user = get_user(caller, p["id"])
-        return {"apikey": user.api_key} if user.api_key else {}
+        api_key = user_services.get_user_api_key(caller, get_user(caller, p["id"]))
+        return {"apikey": api_key} if api_key else {}
 
 
 # Roles -----------------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def disable_user(caller, user: User, *, lock: bool = False) -> User:
 
 @transaction.atomic
 def enable_user(caller, user: User) -> User:
+    _ensure_not_self(caller, user, "enable")
     ensure_can_admin_account(caller, user.account)
     user = User.objects.select_for_update().get(pk=user.pk)
     user.state = User.State.ENABLED
@@ -131,6 +132,13 @@ def register_user_keys(caller, user: User) -> tuple[str, str]:
     user.secret_key = secrets.token_urlsafe(64)
     user.save(update_fields=["api_key", "secret_key"])
     return user.api_key, user.secret_key
+
+
+def get_user_api_key(caller, user: User) -> str | None:
+    """The user's API key, for those who may manage the user (the secret
+    is never answered again after register_user_keys)."""
+    ensure_can_manage_user(caller, user)
+    return user.api_key
 
 
 def choose_guided_setup(user: User, *, basic: bool) -> None:

@@ -129,17 +129,16 @@ def test_nobody_disables_or_deletes_their_own_account(root_admin, tenancy):
 
 
 def test_last_root_admin_cannot_be_disabled_locked_or_deleted(root_admin, tenancy):
-    # A root admin account inside Comp1 is within reach of Comp1's domain admin.
+    # Only root admins reach root admin accounts; a second one in Comp1.
     comp1_root = make_account(root_admin, tenancy["comp1"], "comp1-root", Account.Type.ADMIN)
-    comp1_admin = tenancy["comp1_admin"]
-    account_services.disable_account(comp1_admin, comp1_root.account)  # admin still remains
-    account_services.enable_account(comp1_admin, comp1_root.account)
+    account_services.disable_account(root_admin, comp1_root.account)  # admin still remains
+    account_services.enable_account(root_admin, comp1_root.account)
     user_services.disable_user(comp1_root, root_admin)  # now comp1-root is the last one
     for attempt in (
-        lambda: account_services.disable_account(comp1_admin, comp1_root.account),
-        lambda: account_services.disable_account(comp1_admin, comp1_root.account, lock=True),
-        lambda: account_services.delete_account(comp1_admin, comp1_root.account),
-        lambda: user_services.disable_user(comp1_admin, comp1_root),
+        lambda: account_services.disable_account(root_admin, comp1_root.account),
+        lambda: account_services.disable_account(root_admin, comp1_root.account, lock=True),
+        lambda: account_services.delete_account(root_admin, comp1_root.account),
+        lambda: user_services.disable_user(root_admin, comp1_root),
     ):
         with pytest.raises(ResourceInUse, match="no enabled root admin"):
             attempt()
