@@ -209,7 +209,6 @@ def test_domain_admin_cannot_act_on_own_account_or_domain(tenancy):
 
 
 def test_navigation_follows_the_role(root_admin, tenancy):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     admin_page = logged_in_client(User.objects.get(pk=root_admin.pk)).get("/client/").content.decode()
     user_page = logged_in_client(tenancy["comp1_user"]).get("/client/").content.decode()
     for label in ("Dashboard", "Accounts", "Domains", "SSH Key Pairs"):
