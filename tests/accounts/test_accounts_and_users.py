@@ -200,15 +200,15 @@ def test_user_manages_only_themselves(tenancy):
 def test_change_own_password_needs_the_current_one(tenancy):
     user = tenancy["sales_user"]
     with pytest.raises(InvalidParameter, match="current password is not correct") as exc:
-        user_services.change_password(user, user, password="new-one", current_password="wrong")
+        user_services.change_password(user, user, password="new-one-pw", current_password="wrong")
     assert exc.value.field == "currentpassword"
     with pytest.raises(InvalidParameter, match="must not be empty"):
         user_services.change_password(user, user, password="", current_password=PASSWORD)
     with pytest.raises(InvalidParameter, match="must differ"):
         user_services.change_password(user, user, password=PASSWORD, current_password=PASSWORD)
-    user_services.change_password(user, user, password="new-one", current_password=PASSWORD)
+    user_services.change_password(user, user, password="new-one-pw", current_password=PASSWORD)
     user.refresh_from_db()
-    assert user.check_password("new-one")
+    assert user.check_password("new-one-pw")
 
 
 def test_admin_resets_a_password_without_the_current_one(root_admin, tenancy):
