@@ -62,7 +62,8 @@ def test_command_api_session_refuses_everything_but_the_own_password_change(fres
     fresh_admin.refresh_from_db()
     assert not fresh_admin.must_change_password and fresh_admin.check_password(NEW_ADMIN_PASSWORD)
     relogin = Client()
-    assert call(relogin, api_login(relogin, password=NEW_ADMIN_PASSWORD)["sessionkey"], "listDomains").status_code == 200
+    key = api_login(relogin, password=NEW_ADMIN_PASSWORD)["sessionkey"]
+    assert call(relogin, key, "listDomains").status_code == 200
 
 
 def test_signed_requests_are_refused_until_the_password_is_changed(fresh_admin):

@@ -35,8 +35,8 @@ def everyone(outcome):
 
 ADMINS_ONLY_IN_SUBTREE = {"root": OK, "da_same": OK, "da_other": 404, "user": 403}
 ADMINS_ONLY_IN_SUBTREE_USER_404 = {"root": OK, "da_same": OK, "da_other": 404, "user": 404}
-NEW_ACCOUNT = {"username": "newbie", "password": "New-Bie-pw1", "confirmpassword": "New-Bie-pw1", "email": "n@example.com",
-               "firstname": "New", "lastname": "Bie", "account": "", "timezone": "", "networkdomain": ""}
+NEW_ACCOUNT = {"username": "newbie", "password": "New-Bie-pw1", "confirmpassword": "New-Bie-pw1",
+               "email": "n@example.com", "firstname": "New", "lastname": "Bie", "account": "", "timezone": "", "networkdomain": ""}
 
 CASES = [
     Case("dashboard", "get", lambda t: "/client/", everyone(OK)),
