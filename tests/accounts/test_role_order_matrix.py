@@ -142,7 +142,6 @@ CASES = [
 
 @pytest.fixture
 def world(root_admin):
-    user_services.change_password(root_admin, root_admin, password=PASSWORD, current_password="password")
     comp1 = domain_services.create_domain(root_admin, name="Comp1")
     other = domain_services.create_domain(root_admin, name="Other")
     root = root_admin.account.domain
@@ -270,3 +269,28 @@ def test_list_users_never_answers_a_secret(world):
         for user in users.values():
             assert user.secret_key not in body and user.secret_key not in rest
         assert "secretkey" not in body and "secretkey" not in rest
+
+
+def test_nobody_hands_out_a_role_that_can_do_more_than_their_own(world, root_admin):
+    """CloudStack's checkRoleEscalation: a domain-admin-type role that also
+    allows a root-admin command is refused to a domain admin, on create and
+    on update, and nothing changes."""
+    from accounts.models import RolePermission
+    from accounts.services import accounts as account_services
+    from cloudstack_ui.errors import PermissionDenied
+
+    users, _ = world
+    wider = Role.objects.create(name="Domain Admin Plus", type=Role.Type.DOMAIN_ADMIN)
+    RolePermission.objects.create(role=wider, rule="*", permission=RolePermission.Permission.ALLOW)
+    caller, target = users["da_d"], users["da_sub"]
+    before = snapshot()
+    with pytest.raises(PermissionDenied) as refused:
+        account_services.create_account(caller, domain=target.account.domain, username="plus", password=PASSWORD,
+                                        first_name="P", last_name="P", role=wider)
+    assert refused.value.field == "roleid" and "allows commands" in refused.value.message
+    with pytest.raises(PermissionDenied) as refused:
+        account_services.update_account(caller, target.account, role=wider)
+    assert refused.value.field == "roleid"
+    assert snapshot() == before
+    # A root admin may.
+    assert account_services.update_account(root_admin, target.account, role=wider).role == wider
