@@ -252,8 +252,8 @@ PASSWORD_CHANGE_REQUIRED = (
 
 
 def password_change_pending(user) -> bool:
-    """A user who must set a new password (the admin's first login, guide
-    5.1.3, or after an admin reset it) before using anything."""
+    """A user who must set a new password before using anything (the
+    admin of a fresh install, guide 5.1.3)."""
     return bool(getattr(user, "must_change_password", False))
 
 
