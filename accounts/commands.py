@@ -444,6 +444,10 @@ class UpdateUser(Command):
         Param("currentpassword", secret=True, description="Current password, needed to change one's own password"),
     )
 
+    def changes_own_password(self, caller, params) -> bool:
+        return str(params.get("id")) == str(caller.uuid) and bool(params.get("password")) and bool(
+            params.get("currentpassword"))
+
     def execute(self, caller, **p):
         user = get_user(caller, p["id"])
         if "password" in p:
@@ -543,8 +547,8 @@ class GetUserKeys(Command):
     params = USER_ID
 
     def execute(self, caller, **p):
-        user = get_user(caller, p["id"])
-        return {"apikey": user.api_key} if user.api_key else {}
+        api_key = user_services.get_user_api_key(caller, get_user(caller, p["id"]))
+        return {"apikey": api_key} if api_key else {}
 
 
 # Roles -----------------------------------------------------------------------------------------

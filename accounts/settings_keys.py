@@ -26,3 +26,31 @@ ACCOUNT_LIMIT_KEYS = {
     9: _limit("memory", "40960", "MB of memory its instances"),
     10: _limit("primary.storage", "200", "GB of primary storage its volumes"),
 }
+
+
+# Password policy (CloudStack 4.19's PasswordPolicy keys), applied through
+# Django's AUTH_PASSWORD_VALIDATORS by accounts.password_validation.
+def _policy(name: str, type_: str, default: str, description: str, **kwargs) -> ConfigKey:
+    return declare(ConfigKey(f"password.policy.{name}", "Advanced", type_, default, description, **kwargs))
+
+
+PASSWORD_MINIMUM_LENGTH = _policy(
+    "minimum.length", "integer", "8", "Minimum length of a user's password; 0 for none", min_value=0)
+PASSWORD_MINIMUM_DIGITS = _policy(
+    "minimum.digits", "integer", "0", "Minimum number of digits [0-9] in a user's password", min_value=0)
+PASSWORD_MINIMUM_SPECIAL = _policy(
+    "minimum.special.characters", "integer", "0",
+    "Minimum number of special characters (neither letters nor digits) in a user's password", min_value=0)
+PASSWORD_MINIMUM_UPPERCASE = _policy(
+    "minimum.uppercase.letters", "integer", "0", "Minimum number of uppercase letters [A-Z] in a user's password",
+    min_value=0)
+PASSWORD_MINIMUM_LOWERCASE = _policy(
+    "minimum.lowercase.letters", "integer", "0", "Minimum number of lowercase letters [a-z] in a user's password",
+    min_value=0)
+PASSWORD_MAY_CONTAIN_USERNAME = _policy(
+    "allowPasswordToContainUsername", "boolean", "false", "Whether a user's password may contain their username")
+PASSWORD_REGEX = _policy(
+    "regex", "string", ".+", "A regular expression that a user's password must match; '.+' matches any")
+PASSWORD_POLICY_KEYS = (PASSWORD_MINIMUM_LENGTH, PASSWORD_MINIMUM_DIGITS, PASSWORD_MINIMUM_SPECIAL,
+                        PASSWORD_MINIMUM_UPPERCASE, PASSWORD_MINIMUM_LOWERCASE, PASSWORD_MAY_CONTAIN_USERNAME,
+                        PASSWORD_REGEX)

@@ -124,7 +124,12 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.DomainUserBackend"]
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # CloudStack's password policy settings default to no constraints; the
 # services refuse an empty password.
-AUTH_PASSWORD_VALIDATORS = []
+# The password policy: its rules are global settings (password.policy.*).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"accounts.password_validation.{name}"}
+    for name in ("MinimumLengthValidator", "CharacterClassesValidator", "UsernameValidator", "RegexValidator",
+                 "NotCurrentPasswordValidator")
+]
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "ui:dashboard"

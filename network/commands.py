@@ -550,8 +550,9 @@ class _Authorize(Command):
         Param("icmptype", "integer", description="ICMP: the type (-1: any)"),
         Param("icmpcode", "integer", description="ICMP: the code (-1: any)"),
         Param("cidrlist", "list", description="CIDRs the rule opens to, e.g. 0.0.0.0/0"),
-        Param("usersecuritygrouplist", "map", description="groups whose members the rule opens to: "
-                                                          "usersecuritygrouplist[0].account=a&...group=web"),
+        Param("usersecuritygrouplist", "map", description=(
+            "groups whose members the rule opens to: usersecuritygrouplist[0].account=a&...group=web; the account "
+            "is looked up in the domain of the group changed unless ...domainid= names another")),
     )
 
     def job_instance(self, caller, params):
@@ -563,7 +564,8 @@ class _Authorize(Command):
             caller, group, self.direction, protocol=p["protocol"], start_port=p.get("startport"),
             end_port=p.get("endport"), icmp_type=p.get("icmptype"), icmp_code=p.get("icmpcode"),
             cidrs=p.get("cidrlist"),
-            source_groups=[(g.get("account", ""), g.get("group", "")) for g in p.get("usersecuritygrouplist", [])])
+            source_groups=[(g.get("account", ""), g.get("group", ""), g.get("domainid"))
+                           for g in p.get("usersecuritygrouplist", [])])
         return group
 
 

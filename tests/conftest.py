@@ -18,10 +18,24 @@ from accounts.services import domains as domain_services
 PASSWORD = "s3cret-Pass"
 
 
+INSTALL_PASSWORD = "password"
+
+
 @pytest.fixture
-def root_admin(db) -> User:
-    admin = User.objects.select_related("account__domain", "account__role").get(username="admin", domain__parent=None)
-    return admin
+def fresh_admin(db) -> User:
+    """The admin as a fresh install has it: password `password`, to be
+    changed at first login (guide 5.1)."""
+    return User.objects.select_related("account__domain", "account__role").get(username="admin", domain__parent=None)
+
+
+@pytest.fixture
+def root_admin(fresh_admin) -> User:
+    """The admin after the first-login password change (to PASSWORD), made
+    through the service as the first-login page makes it."""
+    from accounts.services.users import change_password
+
+    change_password(fresh_admin, fresh_admin, password=PASSWORD, current_password=INSTALL_PASSWORD)
+    return User.objects.select_related("account__domain", "account__role").get(pk=fresh_admin.pk)
 
 
 def make_account(caller, domain: Domain, name: str, account_type=Account.Type.USER) -> User:
@@ -66,9 +80,7 @@ def logged_in_client(user: User) -> Client:
 
 @pytest.fixture
 def admin_client_ready(root_admin) -> Client:
-    """The admin after the first-login password change."""
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
-    root_admin.refresh_from_db()
+    """A portal session of the admin after the first-login password change."""
     return logged_in_client(root_admin)
 
 

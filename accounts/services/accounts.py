@@ -3,7 +3,12 @@ disable, lock, enable, delete."""
 from django.db import transaction
 
 from accounts.models import ROLE_TYPE_FOR_ACCOUNT_TYPE, Account, Domain, Role
-from accounts.services.scope import ensure_can_admin_account, ensure_can_admin_domain
+from accounts.services.scope import (
+    ensure_can_admin_account,
+    ensure_can_admin_domain,
+    ensure_no_role_escalation,
+    ensure_role_type_below_caller,
+)
 from accounts.services.users import build_user, ensure_root_admin_remains
 from accounts.services.validation import clean_network_domain, require_name
 from cloudstack_ui.dependents import delete_checked, owned_cleanup_blockers, remove_owned
@@ -62,8 +67,8 @@ def create_account(
     """An account and its first user. The account name defaults to the username."""
     ensure_can_admin_domain(caller, domain)
     account_type, role = resolve_role(caller, account_type=account_type, role=role)
-    if account_type == Account.Type.ADMIN and not domain.is_root and not caller.is_root_admin:
-        raise PermissionDenied("Only a root admin can create root admin accounts", field="accounttype")
+    ensure_role_type_below_caller(caller, account_type, domain)
+    ensure_no_role_escalation(caller, role)
     username = require_name(username, "username", "username")
     name = require_name(account_name or username, "account", "account name")
     Domain.objects.select_for_update().get(pk=domain.pk)
@@ -113,6 +118,7 @@ def update_account(
                 f"{account.role.get_type_display()}",
                 field="roleid",
             )
+        ensure_no_role_escalation(caller, role)
         account.role = role
     account.save()
     return account
@@ -134,6 +140,7 @@ def disable_account(caller, account: Account, *, lock: bool = False) -> Account:
 
 @transaction.atomic
 def enable_account(caller, account: Account) -> Account:
+    _ensure_not_own(caller, account, "enable")
     ensure_can_admin_account(caller, account)
     account = Account.objects.select_for_update().get(pk=account.pk)
     account.state = Account.State.ENABLED

@@ -125,10 +125,10 @@ def update_resource_limit(caller, account: Account, resource_type: int, maximum:
                                f"({', '.join(str(t) for t in supported_types())})", field="resourcetype")
     if maximum < -1:
         raise InvalidParameter("max: -1 (unlimited) or a count of at least 0", field="max")
-    ensure_can_admin_account(caller, account)
     if account.pk == caller.account_id and not caller.is_root_admin:
         raise PermissionDenied("account: a domain admin does not set the limits of their own account",
                                field="account")
+    ensure_can_admin_account(caller, account)
     if account.is_root_admin:
         raise InvalidParameter(f"account: account {account.name} is a root admin's, which has no limits",
                                field="account")

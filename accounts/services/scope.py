@@ -4,7 +4,8 @@ queryset of a tenant resource goes through `scope_accounts` /
 `scope_by_account` so the rule lives in one place."""
 from django.db.models import QuerySet
 
-from accounts.models import Account, Domain, User
+from accounts.models import Account, Domain, Role, User
+from cloudstack_ui.api.registry import all_commands
 from cloudstack_ui.errors import NotFound, PermissionDenied
 
 
@@ -68,18 +69,65 @@ def ensure_can_admin_domain(caller, domain: Domain) -> None:
 
 def ensure_can_admin_account(caller, account: Account) -> None:
     """Refuse unless the caller administers this account (not merely belongs
-    to it): root admins any, domain admins accounts of their subtree."""
+    to it). The rule follows CloudStack's AccountManagerImpl
+    (checkAccess for the domain, checkCallerRoleTypeAllowedForUserOrAccountOperations
+    for the role order, checkRoleEscalation for the commands):
+
+    - a root admin administers every account;
+    - a domain admin administers, within its domain subtree, user accounts and
+      the domain-admin accounts of strictly lower subdomains (CloudStack lets
+      a role type act on its own type only where
+      `role.types.allowed.for.operations.on.users.of.same.role.type` says so;
+      here that is never a peer in the same domain), and only accounts whose
+      role can call no command the caller's own role cannot;
+    - nobody but a root admin administers their own account or a root admin.
+
+    Out of reach is "not found"; in reach but above the caller is refused."""
     if caller.is_root_admin:
         return
-    if caller.is_domain_admin and within_subtree(account.domain, caller.account.domain):
-        return
     if account.pk == caller.account_id:
-        raise PermissionDenied(f"Account {caller.account.name} does not have permission to manage account {account.name}")
-    raise NotFound("Unable to find account by the id given", field="id")
+        raise PermissionDenied(f"Account {caller.account.name} does not have permission to manage its own account")
+    if not (caller.is_domain_admin and within_subtree(account.domain, caller.account.domain)):
+        raise NotFound("Unable to find account by the id given", field="id")
+    ensure_role_type_below_caller(caller, account.type, account.domain)
+    ensure_no_role_escalation(caller, account.role)
+
+
+def ensure_role_type_below_caller(caller, account_type: int, domain: Domain) -> None:
+    """Refuse an account of `account_type` in `domain` that would rank with
+    or above a non-root caller: root admins are never below anyone but a root
+    admin, a domain admin only below the domain admins of domains above its own."""
+    if caller.is_root_admin:
+        return
+    name = Account.Type(account_type).label
+    if account_type == Account.Type.ADMIN:
+        raise PermissionDenied(f"Account {caller.account.name} cannot manage or create {name} accounts",
+                               field="accounttype")
+    if account_type == Account.Type.DOMAIN_ADMIN and not (
+        caller.is_domain_admin and domain.pk != caller.account.domain_id
+        and within_subtree(domain, caller.account.domain)
+    ):
+        raise PermissionDenied(
+            f"Account {caller.account.name} cannot manage or create {name} accounts in domain {domain.full_path}; "
+            "only those of lower subdomains", field="accounttype")
+
+
+def ensure_no_role_escalation(caller, role: Role) -> None:
+    """Refuse a role that may call a command the caller's own role may not
+    (CloudStack's checkRoleEscalation): nobody hands out or manages more than
+    they have."""
+    if caller.is_root_admin:
+        return
+    beyond = sorted(c.name for c in all_commands() if role.allows(c) and not caller.can_call(c))
+    if beyond:
+        shown = ", ".join(beyond[:5]) + (" ..." if len(beyond) > 5 else "")
+        raise PermissionDenied(
+            f"roleid: role {role.name} allows commands the caller's role does not ({shown})", field="roleid")
 
 
 def ensure_can_manage_user(caller, user: User) -> None:
-    """Users may manage themselves; admins the users of accounts they administer."""
+    """Users may manage themselves; admins the users of accounts they
+    administer (see ensure_can_admin_account)."""
     if user.pk == caller.pk:
         return
     ensure_can_admin_account(caller, user.account)

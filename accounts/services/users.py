@@ -29,7 +29,7 @@ def build_user(*, account: Account, username: str, password: str, first_name: st
         email=clean_email(email),
         timezone=clean_timezone(timezone),
     )
-    user.set_password(require_password(password))
+    user.set_password(require_password(password, user=user))
     return user
 
 
@@ -70,17 +70,14 @@ def update_user(caller, user: User, *, username: str | None = None, first_name: 
 
 @transaction.atomic
 def change_password(caller, user: User, *, password: str, current_password: str | None = None) -> User:
-    """Set a new password. Changing one's own asks for the current one
+    """Set a new password that the password policy accepts and that is not
+    the current one. Changing one's own asks for the current one
     (CloudStack's `currentpassword`); an admin resetting another user's does not."""
     ensure_can_manage_user(caller, user)
-    password = require_password(password)
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.pk == caller.pk:
-        if not current_password or not user.check_password(current_password):
-            raise InvalidParameter("currentpassword: the current password is not correct", field="currentpassword")
-        if check_password(password, user.password):
-            raise InvalidParameter("password: the new password must differ from the current one", field="password")
-    user.set_password(password)
+    if user.pk == caller.pk and (not current_password or not check_password(current_password, user.password)):
+        raise InvalidParameter("currentpassword: the current password is not correct", field="currentpassword")
+    user.set_password(require_password(password, user=user))
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     return user
@@ -99,6 +96,7 @@ def disable_user(caller, user: User, *, lock: bool = False) -> User:
 
 @transaction.atomic
 def enable_user(caller, user: User) -> User:
+    _ensure_not_self(caller, user, "enable")
     ensure_can_admin_account(caller, user.account)
     user = User.objects.select_for_update().get(pk=user.pk)
     user.state = User.State.ENABLED
@@ -131,6 +129,13 @@ def register_user_keys(caller, user: User) -> tuple[str, str]:
     user.secret_key = secrets.token_urlsafe(64)
     user.save(update_fields=["api_key", "secret_key"])
     return user.api_key, user.secret_key
+
+
+def get_user_api_key(caller, user: User) -> str | None:
+    """The user's API key, for those who may manage the user (the secret
+    is never answered again after register_user_keys)."""
+    ensure_can_manage_user(caller, user)
+    return user.api_key
 
 
 def choose_guided_setup(user: User, *, basic: bool) -> None:

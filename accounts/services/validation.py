@@ -1,6 +1,7 @@
 """Field checks shared by the account services."""
 import re
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -21,9 +22,16 @@ def require_name(value: str | None, field: str, what: str) -> str:
     return name
 
 
-def require_password(value: str | None, field: str = "password") -> str:
+def require_password(value: str | None, field: str = "password", *, user=None) -> str:
+    """A password that the password policy (AUTH_PASSWORD_VALIDATORS, whose
+    rules are the password.policy.* settings) accepts for `user`: the one it
+    is for, with its username and current password hash, saved or not."""
     if value is None or value == "" or not value.strip():
         raise InvalidParameter(f"{field}: the password must not be empty", field=field)
+    try:
+        validate_password(value, user)
+    except ValidationError as exc:
+        raise InvalidParameter(f"{field}: {'; '.join(exc.messages)}", field=field)
     return value
 
 

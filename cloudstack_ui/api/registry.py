@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 
-from cloudstack_ui.errors import CloudStackError, InvalidParameter, PermissionDenied
+from cloudstack_ui.errors import AuthenticationFailed, CloudStackError, InvalidParameter, PermissionDenied
 
 ROLE_ADMIN = "Admin"
 ROLE_DOMAIN_ADMIN = "DomainAdmin"
@@ -168,6 +168,11 @@ class Command:
     def execute(self, caller, **params):
         raise NotImplementedError
 
+    def changes_own_password(self, caller, params: dict[str, Any]) -> bool:
+        """Whether this call is the caller changing their own password: the
+        one thing a user who must change it may do (see ensure_password_changed)."""
+        return False
+
     def job_instance(self, caller, params: dict[str, Any]):
         """For async commands: the object the job acts on, looked up (and so
         checked) before the job is queued, or None."""
@@ -253,7 +258,30 @@ def prepare(caller, name: str, params: dict[str, Any] | None = None) -> tuple[Co
     command = get_command(name)
     if not caller.can_call(type(command)):
         raise _unknown_command(name)
-    return command, command.parse(params or {})
+    parsed = command.parse(params or {})
+    ensure_password_changed(caller, command, parsed)
+    return command, parsed
+
+
+PASSWORD_CHANGE_REQUIRED = (
+    "The password of this user must be changed before anything else: call updateUser with this user's id, "
+    "password (the new one) and currentpassword, or log in to the portal"
+)
+
+
+def password_change_pending(user) -> bool:
+    """A user who must set a new password before using anything (the
+    admin of a fresh install, guide 5.1.3)."""
+    return bool(getattr(user, "must_change_password", False))
+
+
+def ensure_password_changed(caller, command: Command, parsed: dict[str, Any]) -> None:
+    """Until a pending password change is done, every command is refused with
+    the reason, except the change itself (login and logout run before any
+    command). Every surface (command API, REST, portal actions) prepares its
+    commands here; the portal's pages ask `password_change_pending` too."""
+    if password_change_pending(caller) and not command.changes_own_password(caller, parsed):
+        raise AuthenticationFailed(PASSWORD_CHANGE_REQUIRED)
 
 
 def invoke(caller, name: str, params: dict[str, Any] | None = None):

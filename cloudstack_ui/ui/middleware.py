@@ -4,10 +4,13 @@ LoginRequiredMiddleware, with `login_not_required` on the login page.)"""
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from cloudstack_ui.api.registry import password_change_pending
+
 
 class ForcedPasswordChangeMiddleware:
     ALLOWED_URL_NAMES = ("accounts:first_login", "accounts:logout", "accounts:login")
-    # The APIs answer for themselves (login answers passwordchangerequired);
+    # The APIs answer for themselves (login answers passwordchangerequired,
+    # every other command is refused by the registry's ensure_password_changed);
     # a redirect to an HTML page means nothing to an API client.
     ALLOWED_PREFIXES = ("/client/static/", "/client/api", "/api/")
 
@@ -19,7 +22,7 @@ class ForcedPasswordChangeMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and user.must_change_password
+            and password_change_pending(user)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and request.path not in {reverse(name) for name in self.ALLOWED_URL_NAMES}
         ):

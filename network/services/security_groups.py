@@ -6,10 +6,11 @@ everything goes out (the guide's default egress policy). Users manage their
 account's groups; domain admins those of their subtree; root admins all."""
 from ipaddress import ip_network
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import Account
-from accounts.services.scope import scope_accounts, scope_by_account
+from accounts.models import Account, Domain
+from accounts.services.scope import scope_accounts, scope_by_account, visible_domains
 from accounts.services.validation import require_name
 from cloudstack_ui.dependents import delete_checked
 from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
@@ -139,9 +140,10 @@ def authorize(caller, group: SecurityGroup, direction: str, **rule) -> list[Secu
 @transaction.atomic
 def _add_rules(caller, group: SecurityGroup, direction: str, *, protocol: str, start_port=None, end_port=None,
                icmp_type=None, icmp_code=None, cidrs: list[str] | None = None,
-               source_groups: list[tuple[str, str]] | None = None) -> list[SecurityGroupRule]:
-    """One rule per CIDR and per (account, group) source; a rule the group
-    has already is refused."""
+               source_groups: list[tuple] | None = None) -> list[SecurityGroupRule]:
+    """One rule per CIDR and per (account, group[, domain uuid]) source (see
+    find_source_group). A rule the group has already is refused; nothing is
+    stored unless every source is found."""
     group = SecurityGroup.objects.select_for_update().get(pk=find_group(caller, group.uuid, "securitygroupid").pk)
     protocol = (protocol or "").strip().lower()
     if protocol not in PROTOCOLS:
@@ -163,12 +165,9 @@ def _add_rules(caller, group: SecurityGroup, direction: str, *, protocol: str, s
             sources.append({"cidr": str(ip_network(cidr.strip(), strict=False))})
         except ValueError:
             raise InvalidParameter(f"cidrlist: {cidr!r} is not a CIDR such as 192.168.0.0/24", field="cidrlist")
-    for account_name, group_name in source_groups or []:
-        source = SecurityGroup.objects.filter(account__name__iexact=account_name, name__iexact=group_name).first()
-        if source is None:
-            raise InvalidParameter(f"usersecuritygrouplist: account {account_name} has no security group "
-                                   f"{group_name}", field="usersecuritygrouplist")
-        sources.append({"source_group": source})
+    for account_name, group_name, *domain_uuid in source_groups or []:
+        sources.append({"source_group": find_source_group(caller, group, account_name, group_name,
+                                                          domain_uuid[0] if domain_uuid else None)})
     if not sources:
         raise InvalidParameter("cidrlist: give a CIDR list or account and group pairs", field="cidrlist")
     created = []
@@ -178,6 +177,29 @@ def _add_rules(caller, group: SecurityGroup, direction: str, *, protocol: str, s
                                       field="cidrlist")
         created.append(SecurityGroupRule.objects.create(group=group, **fields, **source))
     return created
+
+
+def find_source_group(caller, group: SecurityGroup, account_name: str, group_name: str,
+                      domain_uuid=None) -> SecurityGroup:
+    """The group named by a rule's usersecuritygrouplist entry. As CloudStack
+    does, the account is looked up in the domain of the group being changed,
+    or in the entry's `domainid` when the caller may see that domain (a user
+    their own, a domain admin their subtree, a root admin any); a name out of
+    the caller's reach is not found, like one that does not exist."""
+    field = "usersecuritygrouplist"
+    if domain_uuid:
+        try:
+            domain = visible_domains(caller).get(uuid=domain_uuid)
+        except (Domain.DoesNotExist, ValueError, ValidationError):
+            raise NotFound(f"{field}: no domain with the id {domain_uuid}", field=field)
+    else:
+        domain = group.account.domain
+    source = SecurityGroup.objects.filter(account__domain=domain, account__name__iexact=(account_name or "").strip(),
+                                          name__iexact=(group_name or "").strip()).first()
+    if source is None:
+        raise NotFound(f"{field}: account {account_name} in domain {domain.full_path} has no security group "
+                       f"{group_name}", field=field)
+    return source
 
 
 def find_rule(caller, uuid, direction: str) -> SecurityGroupRule:

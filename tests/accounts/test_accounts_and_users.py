@@ -129,17 +129,16 @@ def test_nobody_disables_or_deletes_their_own_account(root_admin, tenancy):
 
 
 def test_last_root_admin_cannot_be_disabled_locked_or_deleted(root_admin, tenancy):
-    # A root admin account inside Comp1 is within reach of Comp1's domain admin.
+    # Only root admins reach root admin accounts; a second one in Comp1.
     comp1_root = make_account(root_admin, tenancy["comp1"], "comp1-root", Account.Type.ADMIN)
-    comp1_admin = tenancy["comp1_admin"]
-    account_services.disable_account(comp1_admin, comp1_root.account)  # admin still remains
-    account_services.enable_account(comp1_admin, comp1_root.account)
+    account_services.disable_account(root_admin, comp1_root.account)  # admin still remains
+    account_services.enable_account(root_admin, comp1_root.account)
     user_services.disable_user(comp1_root, root_admin)  # now comp1-root is the last one
     for attempt in (
-        lambda: account_services.disable_account(comp1_admin, comp1_root.account),
-        lambda: account_services.disable_account(comp1_admin, comp1_root.account, lock=True),
-        lambda: account_services.delete_account(comp1_admin, comp1_root.account),
-        lambda: user_services.disable_user(comp1_admin, comp1_root),
+        lambda: account_services.disable_account(root_admin, comp1_root.account),
+        lambda: account_services.disable_account(root_admin, comp1_root.account, lock=True),
+        lambda: account_services.delete_account(root_admin, comp1_root.account),
+        lambda: user_services.disable_user(root_admin, comp1_root),
     ):
         with pytest.raises(ResourceInUse, match="no enabled root admin"):
             attempt()
@@ -201,15 +200,15 @@ def test_user_manages_only_themselves(tenancy):
 def test_change_own_password_needs_the_current_one(tenancy):
     user = tenancy["sales_user"]
     with pytest.raises(InvalidParameter, match="current password is not correct") as exc:
-        user_services.change_password(user, user, password="new-one", current_password="wrong")
+        user_services.change_password(user, user, password="new-one-pw", current_password="wrong")
     assert exc.value.field == "currentpassword"
     with pytest.raises(InvalidParameter, match="must not be empty"):
         user_services.change_password(user, user, password="", current_password=PASSWORD)
     with pytest.raises(InvalidParameter, match="must differ"):
         user_services.change_password(user, user, password=PASSWORD, current_password=PASSWORD)
-    user_services.change_password(user, user, password="new-one", current_password=PASSWORD)
+    user_services.change_password(user, user, password="new-one-pw", current_password=PASSWORD)
     user.refresh_from_db()
-    assert user.check_password("new-one")
+    assert user.check_password("new-one-pw")
 
 
 def test_admin_resets_a_password_without_the_current_one(root_admin, tenancy):

@@ -21,8 +21,8 @@ def test_subdomain_user_logs_in_with_the_domain_path(tenancy, domain):
     assert user.pk == tenancy["sales_user"].pk
 
 
-def test_blank_domain_means_root(root_admin):
-    assert authenticate_user("admin", "password", "").pk == root_admin.pk
+def test_blank_domain_means_root(fresh_admin):
+    assert authenticate_user("admin", "password", "").pk == fresh_admin.pk
 
 
 @pytest.mark.parametrize(
@@ -92,11 +92,11 @@ def test_pages_need_a_login(db):
     assert response.status_code == 302 and response["Location"].startswith("/client/login")
 
 
-def test_first_login_of_admin_requires_a_new_password_before_anything_else(root_admin):
+def test_first_login_of_admin_requires_a_new_password_before_anything_else(fresh_admin):
     client = Client()
     response = login(client, "admin", "password")
     assert response["Location"] == "/client/first-login"
-    for page in ("/client/", "/client/accounts/", "/client/domains/", f"/client/users/{root_admin.uuid}/"):
+    for page in ("/client/", "/client/accounts/", "/client/domains/", f"/client/users/{fresh_admin.uuid}/"):
         assert client.get(page)["Location"] == "/client/first-login"
     splash = client.get("/client/first-login").content.decode()
     assert "Continue with basic setup" in splash and "I have used CloudStack before" in splash
@@ -111,20 +111,20 @@ def test_first_login_of_admin_requires_a_new_password_before_anything_else(root_
     response = client.post("/client/first-login", {"setup": "basic", "currentpassword": "wrong",
                                                    "password": "n3w", "confirmpassword": "n3w"})
     assert "current password is not correct" in response.content.decode()
-    root_admin.refresh_from_db()
-    assert root_admin.must_change_password and root_admin.check_password("password")
+    fresh_admin.refresh_from_db()
+    assert fresh_admin.must_change_password and fresh_admin.check_password("password")
 
     response = client.post("/client/first-login", {"setup": "basic", "currentpassword": "password",
                                                    "password": "n3w-Secret", "confirmpassword": "n3w-Secret"})
     assert response["Location"] == "/client/"
     dashboard = client.get("/client/").content.decode()
     assert "Getting started" in dashboard
-    root_admin.refresh_from_db()
-    assert not root_admin.must_change_password and root_admin.check_password("n3w-Secret")
+    fresh_admin.refresh_from_db()
+    assert not fresh_admin.must_change_password and fresh_admin.check_password("n3w-Secret")
     assert client.get("/client/first-login")["Location"] == "/client/"
 
 
-def test_experienced_user_skips_the_getting_started_steps(root_admin):
+def test_experienced_user_skips_the_getting_started_steps(fresh_admin):
     client = Client()
     login(client, "admin", "password")
     client.post("/client/first-login", {"setup": "experienced", "currentpassword": "password",

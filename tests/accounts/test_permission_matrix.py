@@ -35,8 +35,8 @@ def everyone(outcome):
 
 ADMINS_ONLY_IN_SUBTREE = {"root": OK, "da_same": OK, "da_other": 404, "user": 403}
 ADMINS_ONLY_IN_SUBTREE_USER_404 = {"root": OK, "da_same": OK, "da_other": 404, "user": 404}
-NEW_ACCOUNT = {"username": "newbie", "password": "pw", "confirmpassword": "pw", "email": "n@example.com",
-               "firstname": "New", "lastname": "Bie", "account": "", "timezone": "", "networkdomain": ""}
+NEW_ACCOUNT = {"username": "newbie", "password": "New-Bie-pw1", "confirmpassword": "New-Bie-pw1",
+               "email": "n@example.com", "firstname": "New", "lastname": "Bie", "account": "", "timezone": "", "networkdomain": ""}
 
 CASES = [
     Case("dashboard", "get", lambda t: "/client/", everyone(OK)),
@@ -78,8 +78,8 @@ CASES = [
                          "lastname": "T", "timezone": ""},
          changed=lambda t: User.objects.get(pk=t["target_user"].pk).first_name == "Changed"),
     Case("change password", "post", lambda t: f"/client/users/{t['target_user'].uuid}/password",
-         ADMINS_ONLY_IN_SUBTREE_USER_404, data=lambda t: {"password": "reset", "confirmpassword": "reset"},
-         changed=lambda t: User.objects.get(pk=t["target_user"].pk).check_password("reset")),
+         ADMINS_ONLY_IN_SUBTREE_USER_404, data=lambda t: {"password": "Reset-pw-1", "confirmpassword": "Reset-pw-1"},
+         changed=lambda t: User.objects.get(pk=t["target_user"].pk).check_password("Reset-pw-1")),
     Case("generate keys", "post", lambda t: f"/client/users/{t['target_user'].uuid}/keys",
          ADMINS_ONLY_IN_SUBTREE_USER_404,
          changed=lambda t: User.objects.get(pk=t["target_user"].pk).api_key is not None),
@@ -178,13 +178,13 @@ def test_user_manages_themselves(tenancy):
     response = client.post(f"/client/users/{me.uuid}/edit", {"username": me.username, "email": "me@example.com",
                                                             "firstname": "Me", "lastname": "Myself", "timezone": ""})
     assert response.status_code == 302
-    response = client.post(f"/client/users/{me.uuid}/password", {"currentpassword": PASSWORD, "password": "mine2",
-                                                                "confirmpassword": "mine2"})
+    response = client.post(f"/client/users/{me.uuid}/password", {"currentpassword": PASSWORD, "password": "Mine-pw-2",
+                                                                "confirmpassword": "Mine-pw-2"})
     assert response.status_code == 302
     response = client.post(f"/client/users/{me.uuid}/keys")
     assert response.status_code == 200 and "shown only this once" in response.content.decode()
     me.refresh_from_db()
-    assert me.first_name == "Me" and me.check_password("mine2") and me.api_key
+    assert me.first_name == "Me" and me.check_password("Mine-pw-2") and me.api_key
     # The session survives one's own password change.
     assert client.get("/client/").status_code == 200
     # No state changes on oneself.
@@ -209,7 +209,6 @@ def test_domain_admin_cannot_act_on_own_account_or_domain(tenancy):
 
 
 def test_navigation_follows_the_role(root_admin, tenancy):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     admin_page = logged_in_client(User.objects.get(pk=root_admin.pk)).get("/client/").content.decode()
     user_page = logged_in_client(tenancy["comp1_user"]).get("/client/").content.decode()
     for label in ("Dashboard", "Accounts", "Domains", "SSH Key Pairs"):

@@ -28,7 +28,6 @@ def add_rows(root_admin, tenancy, n, start):
 @pytest.mark.parametrize("url", ["/client/accounts/", "/client/domains/", "/client/sshkeypairs/",
                                  "/client/accounts/{account}/", "/client/"])
 def test_list_pages_do_not_query_per_row(root_admin, tenancy, url):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     client = logged_in_client(User.objects.get(pk=root_admin.pk))
     url = url.format(account=tenancy["sales_user"].account.uuid)
     add_rows(root_admin, tenancy, 2, 0)
@@ -45,7 +44,6 @@ def test_network_list_pages_and_apis_do_not_query_per_row(root_admin, tenancy):
     from network.services import networks, physical_networks, security_groups
     from tests.api.test_command_api import session
 
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     zone = zones.create_zone(root_admin, name="q", network_type="Advanced", dns1="8.8.8.8", internal_dns1="10.0.0.2")
     physical = physical_networks.create_physical_network(root_admin, zone, name="phys")
     physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")

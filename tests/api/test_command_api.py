@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def session(username="admin", password="password", domain=""):
+def session(username="admin", password=PASSWORD, domain=""):
     client = Client()
     response = client.post("/client/api", {"command": "login", "username": username, "password": password,
                                            "domain": domain, "response": "json"})
@@ -34,7 +34,7 @@ def admin_session(root_admin):
 
 def test_login_answers_a_sessionkey_and_sets_the_session_cookie(root_admin):
     client, login = session()
-    assert login["username"] == "admin" and login["type"] == "1" and login["passwordchangerequired"] is True
+    assert login["username"] == "admin" and login["type"] == "1" and login["passwordchangerequired"] is False
     assert "JSESSIONID" in client.cookies and client.cookies["JSESSIONID"]["httponly"]
     assert call(client, login["sessionkey"], "listDomains").status_code == 200
     # The cookie alone is not enough: the sessionkey must come back too.
@@ -53,7 +53,7 @@ def test_login_is_post_only_and_refuses_bad_credentials_alike(root_admin, tenanc
     assert get.status_code == 405
     wrong_password = client.post("/client/api", {"command": "login", "username": "admin", "password": "x",
                                                  "response": "json"})
-    wrong_domain = client.post("/client/api", {"command": "login", "username": "admin", "password": "password",
+    wrong_domain = client.post("/client/api", {"command": "login", "username": "admin", "password": PASSWORD,
                                                "domain": "/Comp1", "response": "json"})
     assert wrong_password.status_code == wrong_domain.status_code == 401
     assert (wrong_password.json()["loginresponse"]["errortext"]

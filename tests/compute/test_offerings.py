@@ -74,7 +74,6 @@ def test_who_sees_and_manages_offerings(root_admin, tenancy):
 
 
 def test_commands_and_pages(root_admin, tenancy):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     client, login = session()
     key = login["sessionkey"]
     created = call(client, key, "createServiceOffering", name="Large Instance", displaytext="4 cores, 8 GB",

@@ -41,6 +41,13 @@ def fresh_install(transactional_db):
         User.objects.filter(username="admin").update(password=make_password("password", hasher="pbkdf2_sha256"))
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing():
+    """Browser tests keep the product's hashers (overriding the suite's fast
+    one): a server started as a subprocess must verify the passwords that
+    fixtures set, such as the admin's after its first-login change."""
+
+
 @pytest.fixture(scope="module")
 def browser():
     # Module scope: Playwright's sync API keeps an event loop running in this

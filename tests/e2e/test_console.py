@@ -8,9 +8,9 @@ why it disconnected. The VNC password is in nothing the browser receives."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import User
 from compute.models import ServiceOffering, Template, VirtualMachine
 from tests.compute.conftest import call
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_add_instance import builtin_templates  # noqa: F401
 from tests.e2e.test_first_login_journey import log_in
@@ -54,8 +54,7 @@ def test_view_console_shows_the_guest_and_typed_text_reaches_its_shell(builtin_t
             window.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)))
 
         page.context.on("page", watch)
-        User.objects.filter(username="admin").update(must_change_password=False)
-        log_in(page, live_server.url, "admin", "password")
+        log_in(page, live_server.url, "admin", PASSWORD)
         page.goto(f"{live_server.url}/client/instances/{vm.uuid}/")
         with page.context.expect_page() as opened:
             page.get_by_role("link", name="View Console").click()

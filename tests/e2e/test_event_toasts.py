@@ -6,19 +6,18 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import User
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import finished_job_event
 from cloudstack_ui.realtime.events import publish_to_account
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_job_toasts(product_server, page, tenancy, root_admin):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     page.goto(f"{product_server}/client/login")
     page.locator("#id_username").fill("admin")
-    page.locator("#id_password").fill("password")
+    page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#user-menu")).to_be_visible()
 

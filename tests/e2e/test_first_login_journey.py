@@ -34,8 +34,8 @@ def test_fresh_install_to_second_user_login(live_server, page):
     expect(page).to_have_url(re.compile(r"/client/first-login"))
     page.get_by_label("I have used CloudStack before").check()
     page.locator("#id_currentpassword").fill("password")
-    page.locator("#id_password").fill("N3w-admin-pass")
-    page.locator("#id_confirmpassword").fill("N3w-admin-pass")
+    page.locator("#id_password").fill("N3w-Cloud-pass")
+    page.locator("#id_confirmpassword").fill("N3w-Cloud-pass")
     page.get_by_role("button", name="Set the new password and continue").click()
     expect(page).to_have_url(re.compile(r"/client/$"))
 

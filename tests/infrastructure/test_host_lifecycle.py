@@ -62,7 +62,6 @@ def test_refused_credentials_put_the_host_in_alert_until_they_are_updated(root_a
     assert "username or password is wrong" in host.state_reason
     assert Alert.objects.get().subject.startswith("Host h1 in zone z1 is Alert")
 
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     client, login = session()
     blank = call(client, login["sessionkey"], "updateHostPassword", hostid=str(host.uuid), username="root",
                  password=" ").json()["updatehostpasswordresponse"]
@@ -107,7 +106,6 @@ def test_capacity_follows_the_overprovisioning_factors(root_admin, cluster, host
     assert StoragePool.objects.get().capacity_bytes == 4 * 1024**4, "the last figures stay"
 
     client, login = session()
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     answer = call(client, login["sessionkey"], "listCapacity", zoneid=str(cluster.zone.uuid)).json()
     by_type = {row["type"]: row for row in answer["listcapacityresponse"]["capacity"]}
     assert by_type[1]["capacitytotal"] == 32000 and by_type[1]["zonename"] == "z1"
@@ -127,7 +125,6 @@ def test_events_alerts_and_reconnect_through_the_api(root_admin, host):
     SimulatedMachine.objects.filter(name="h1").update(refuse_connection=True)
     Host.objects.update(last_answered=timezone.now() - timedelta(days=1))
     monitoring.ping_hosts()
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     client, login = session()
     key = login["sessionkey"]
     alerts = call(client, key, "listAlerts").json()["listalertsresponse"]["alert"]
@@ -146,7 +143,6 @@ def test_events_alerts_and_reconnect_through_the_api(root_admin, host):
 
 
 def test_the_host_page_and_the_dashboard_show_health(root_admin, host):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     admin = logged_in_client(root_admin)
     capacity.recalculate_capacity()
     page = admin.get(f"/client/hosts/{host.uuid}/").content.decode()

@@ -12,7 +12,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin(root_admin):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     return logged_in_client(root_admin)
 
 

@@ -9,7 +9,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_zone_through_rest(root_admin, tenancy):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     api = logged_in_client(root_admin)
 
     def post(url, body):
@@ -41,7 +40,6 @@ def test_a_zone_through_rest(root_admin, tenancy):
 
 
 def test_regions_through_rest(root_admin):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     api = logged_in_client(root_admin)
     assert api.get("/api/v1/regions/1/").json()["name"] == "Local"
     created = api.post("/api/v1/regions/", {"id": 2, "name": "West", "endpoint": "http://10.0.0.5:8080/client"},

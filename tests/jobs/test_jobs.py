@@ -14,7 +14,7 @@ from accounts.models import Account
 from cloudstack_ui.api.registry import get_command
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import INTERRUPTED_TEXT, reconcile_stale_jobs, submit_job
-from tests.conftest import logged_in_client, subprocess_env
+from tests.conftest import PASSWORD, logged_in_client, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def api_session(username, password, domain=""):
 
 @pytest.mark.django_db
 def test_async_call_answers_a_job_and_its_result(root_admin, tenancy):
-    client, key = api_session("admin", "password")
+    client, key = api_session("admin", PASSWORD)
     target = tenancy["comp1_user"].account
     answer = api(client, key, "disableAccount", id=str(target.uuid), lock="false").json()["disableaccountresponse"]
     assert set(answer) == {"jobid", "id"} and answer["id"] == str(target.uuid)
@@ -49,7 +49,7 @@ def test_async_call_answers_a_job_and_its_result(root_admin, tenancy):
 
 @pytest.mark.django_db
 def test_a_failing_job_carries_the_error(root_admin, tenancy):
-    client, key = api_session("admin", "password")
+    client, key = api_session("admin", PASSWORD)
     answer = api(client, key, "deleteDomain", id=str(tenancy["comp1"].uuid)).json()["deletedomainresponse"]
     job = api(client, key, "queryAsyncJobResult", jobid=answer["jobid"]).json()["queryasyncjobresultresponse"]
     assert job["jobstatus"] == 2 and job["jobresultcode"] == 536
@@ -59,7 +59,7 @@ def test_a_failing_job_carries_the_error(root_admin, tenancy):
 
 @pytest.mark.django_db
 def test_an_unknown_object_fails_the_call_not_a_job(root_admin):
-    client, key = api_session("admin", "password")
+    client, key = api_session("admin", PASSWORD)
     response = api(client, key, "deleteAccount", id="7c9e6679-7425-40de-944b-e07fc1f90ae7")
     assert response.status_code == 431
     assert not AsyncJob.objects.exists()
@@ -67,7 +67,7 @@ def test_an_unknown_object_fails_the_call_not_a_job(root_admin):
 
 @pytest.mark.django_db
 def test_jobs_of_other_accounts_are_not_visible(root_admin, tenancy):
-    client, key = api_session("admin", "password")
+    client, key = api_session("admin", PASSWORD)
     answer = api(client, key, "disableAccount", id=str(tenancy["sales_user"].account.uuid), lock="true").json()
     jobid = answer["disableaccountresponse"]["jobid"]
     user_client, user_key = api_session("comp1-user", "s3cret-Pass", "Comp1")
@@ -77,8 +77,6 @@ def test_jobs_of_other_accounts_are_not_visible(root_admin, tenancy):
 
 @pytest.mark.django_db
 def test_ui_actions_of_async_commands_run_as_jobs(root_admin, tenancy):
-    root_admin.must_change_password = False
-    root_admin.save(update_fields=["must_change_password"])
     target = tenancy["comp1_user"].account
     response = logged_in_client(root_admin).post(f"/client/accounts/{target.uuid}/disable", {})
     assert response.status_code == 302

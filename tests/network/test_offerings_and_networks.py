@@ -149,7 +149,6 @@ def test_who_sees_which_network(root_admin, advanced, tenancy):
 
 
 def test_commands_answer_with_cloudstacks_fields(root_admin, advanced):
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     client, login = session()
     key = login["sessionkey"]
     listed = call(client, key, "listNetworkOfferings", guestiptype="Shared").json()["listnetworkofferingsresponse"]
@@ -182,7 +181,6 @@ def test_commands_answer_with_cloudstacks_fields(root_admin, advanced):
 def test_offerings_and_networks_through_rest(root_admin, advanced, tenancy):
     from tests.conftest import logged_in_client
 
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     api = logged_in_client(root_admin)
     offerings_listed = api.get("/api/v1/networkofferings/").json()
     assert {"DefaultSharedNetworkOffering", "DefaultSharedNetworkOfferingWithSGService"} <= {
@@ -207,7 +205,6 @@ def test_offerings_and_networks_through_rest(root_admin, advanced, tenancy):
 def test_network_pages(root_admin, advanced, tenancy):
     from tests.conftest import logged_in_client
 
-    User.objects.filter(pk=root_admin.pk).update(must_change_password=False)
     admin = logged_in_client(root_admin)
     plain = offering("DefaultSharedNetworkOffering")
     refused_form = admin.post("/client/networks/add", {

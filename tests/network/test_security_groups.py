@@ -57,8 +57,38 @@ def test_default_group_and_names(tenancy, web):
 ])
 def test_rule_validation(tenancy, web, fields, field, text):
     rule = {"protocol": "tcp", "start_port": 80, "end_port": 80, "cidrs": ["0.0.0.0/0"], **fields}
-    refused(lambda: security_groups.authorize(tenancy["comp1_user"], web, "ingress", **rule), field, text)
+    refused(lambda: security_groups.authorize(tenancy["comp1_user"], web, "ingress", **rule), field, text,
+            NotFound if field == "usersecuritygrouplist" else InvalidParameter)
     assert not SecurityGroupRule.objects.exists()
+
+
+def test_source_groups_are_named_within_the_callers_reach(root_admin, tenancy, web):
+    """usersecuritygrouplist names an account of the changed group's domain
+    (or of a domainid the caller sees), never one of the same name elsewhere."""
+    from tests.conftest import make_account
+
+    user = tenancy["comp1_user"]
+    elsewhere = make_account(root_admin, tenancy["other"], "twin").account
+    security_groups.default_group(elsewhere)
+    rule = {"protocol": "tcp", "start_port": 22, "end_port": 22, "cidrs": []}
+    refused(lambda: security_groups.authorize(user, web, "ingress", source_groups=[("twin", "default")], **rule),
+            "usersecuritygrouplist", "account twin in domain ROOT/Comp1 has no security group default", NotFound)
+    refused(lambda: security_groups.authorize(user, web, "ingress", source_groups=[
+        ("twin", "default", tenancy["other"].uuid)], **rule), "usersecuritygrouplist", "no domain with the id",
+        NotFound)
+    # A domain admin cannot reach past its subtree either.
+    refused(lambda: security_groups.authorize(tenancy["comp1_admin"], web, "ingress", source_groups=[
+        ("twin", "default", tenancy["other"].uuid)], **rule), "usersecuritygrouplist", "no domain", NotFound)
+    assert not SecurityGroupRule.objects.exists()
+
+    here = make_account(root_admin, tenancy["comp1"], "twin").account
+    here_default = security_groups.default_group(here)
+    [made] = security_groups.authorize(user, web, "ingress", source_groups=[("twin", "default")], **rule)
+    assert made.source_group == here_default
+    # A root admin names the other domain's account by its domainid.
+    [other_rule] = security_groups.authorize(root_admin, web, "egress", source_groups=[
+        ("twin", "default", tenancy["other"].uuid)], **rule)
+    assert other_rule.source_group == security_groups.default_group(elsewhere)
 
 
 def test_rules_render_as_an_nwfilter(tenancy, web):
