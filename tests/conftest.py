@@ -6,6 +6,7 @@ through the services (never by writing rows behind their back):
     │   └── sales              account sales-user (user)
     └── Other                  account other-admin (domain admin)
 """
+import time
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,6 @@ class Libvirtd:
     def start(self) -> None:
         import os
         import subprocess
-        import time
 
         os.makedirs("/var/log/libvirt", exist_ok=True)
         os.makedirs("/var/run/libvirt", exist_ok=True)
@@ -171,7 +171,6 @@ class Libvirtd:
     def stop(self) -> None:
         import os
         import signal
-        import time
 
         pid = self._pid("libvirtd")
         if pid is not None:
@@ -273,7 +272,6 @@ def console_proxy(monkeypatch, settings):
     import socket
     import subprocess
     import sys
-    import time
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -297,6 +295,16 @@ def console_proxy(monkeypatch, settings):
     os.killpg(proxy.pid, signal.SIGTERM)
     proxy.wait(10)
     log.close()
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    """Poll `predicate()` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def all_at_once(action, times: int) -> None:

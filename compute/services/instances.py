@@ -44,7 +44,6 @@ from compute.services.offerings import visible_service_offerings
 from compute.services.storage_access import driver_and_access, pool_host, pool_ref
 from infrastructure.hypervisors import InstanceSpec, NicSpec, PowerState, SecurityRule, SecurityRuleSet
 from infrastructure.models import Host, Zone
-from infrastructure.services.access import locked
 from infrastructure.services.monitoring import host_access
 from infrastructure.settings_keys import EXPUNGE_DELAY, KVM_ACCELERATION
 from network.models import Network, SecurityGroup, TrafficType

@@ -25,8 +25,8 @@ from cloudstack_ui.errors import (
 from cloudstack_ui.jobs.events import record_event
 from compute.models import Snapshot, Template, TemplatePoolCopy, TemplateZone, VirtualMachine, Volume
 from compute.services.image_inspection import inspect_image
-from compute.services.template_urls import check_template_url, open_template_url
 from compute.services.storage_access import driver_and_access, pool_host, pool_ref, template_copy_name
+from compute.services.template_urls import check_template_url, open_template_url
 from infrastructure.hypervisors import UnsupportedOperation, VolumeRef
 from infrastructure.models import Host, ImageStore, StoragePool, Zone
 

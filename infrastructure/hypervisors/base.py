@@ -244,6 +244,7 @@ class HypervisorDriver(ABC):
         nothing of ours: stop using it and forget its definition (the data
         under it stays). A pool the host does not know is no error. Drivers
         that define nothing per pool on the host keep this default."""
+        return None
 
     @abstractmethod
     def create_volume(self, host: HostAccess, volume: VolumeRef, size: int, *,

@@ -144,7 +144,6 @@ def targets(root_admin, tenancy):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_permission_matrix(targets, case, caller):
-    User.objects.filter(pk=targets["callers"]["root"].pk).update(must_change_password=False)
     client = logged_in_client(User.objects.get(pk=targets["callers"][caller].pk))
     expected = case.expect[caller]
     before = snapshot()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.models import User
 from cloudstack_ui.api.registry import prepare
 from cloudstack_ui.errors import CloudStackError
 from cloudstack_ui.jobs.models import AsyncJob
@@ -251,5 +250,4 @@ def simulated(volume):
 
 def client_of(user):
     """A logged-in test client for `user`, past the first-login password change."""
-    User.objects.filter(pk=user.pk).update(must_change_password=False)
     return logged_in_client(user)

@@ -37,6 +37,7 @@ from infrastructure.services import zones
 from network.models import GuestIpAddress, Network, NetworkOffering, SecurityGroup, SecurityGroupRule
 from network.services import networks, offerings, physical_networks, security_groups
 from tests.compute.conftest import call, deployed_instance, new_volume, ready_template
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,10 @@ def state_of_everything() -> dict:
 
 
 def admin_api():
-    """The root admin's command API session (past the first-login change)."""
-    User.objects.filter(username="admin", domain__parent=None).update(must_change_password=False)
+    """The root admin's command API session (the `root_admin` fixture has
+    made the first-login change)."""
     client = Client()
-    login = client.post("/client/api", {"command": "login", "username": "admin", "password": "password",
+    login = client.post("/client/api", {"command": "login", "username": "admin", "password": PASSWORD,
                                         "response": "json"})
     assert login.status_code == 200, login.content
     key = login.json()["loginresponse"]["sessionkey"]

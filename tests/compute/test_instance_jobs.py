@@ -34,7 +34,6 @@ def world(simulator_zone, root_admin, tenancy):
 
 def api_session(user: User, password: str = PASSWORD) -> tuple[Client, str]:
     """A command-API session of `user` (login command), past the first-login change."""
-    User.objects.filter(pk=user.pk).update(must_change_password=False)
     client = Client()
     login = client.post("/client/api", {"command": "login", "username": user.username, "password": password,
                                         "domain": user.account.domain.name if user.account.domain.parent_id else "",

@@ -66,9 +66,7 @@ def row(html: str, name: str) -> str:
 
 
 def admin_client(world):
-    from accounts.models import User
 
-    User.objects.filter(pk=world["admin"].pk).update(must_change_password=False)
     return logged_in_client(world["admin"])
 
 

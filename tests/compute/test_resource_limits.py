@@ -13,7 +13,7 @@ from cloudstack_ui.errors import CloudStackError, NotFound, PermissionDenied, Re
 from compute.models import DiskOffering, ServiceOffering, Snapshot, Template, VirtualMachine, Volume
 from compute.services import instances
 from network.models import GuestIpAddress
-from tests.compute.conftest import JobFailed, call, client_of, deployed_instance, new_volume
+from tests.compute.conftest import call, client_of, deployed_instance, new_volume
 
 pytestmark = pytest.mark.django_db
 

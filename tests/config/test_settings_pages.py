@@ -2,7 +2,6 @@
 hypervisor capabilities; root admins only."""
 import pytest
 
-from accounts.models import User
 from cloudstack_ui.api.settings_keys import DEFAULT_PAGE_SIZE
 from cloudstack_ui.config.keys import get_value
 from infrastructure.models import HypervisorCapability

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from accounts.models import User
 from cloudstack_ui.config.services import update_setting
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceUnavailable
 from cloudstack_ui.jobs.models import Alert, Event

@@ -1,7 +1,6 @@
 """The infrastructure pages and dialogs, through Django's test client."""
 import pytest
 
-from accounts.models import User
 from infrastructure.models import Host, Pod, Zone
 from infrastructure.services import clusters, hosts, pods, storage, zones
 from network.services import ip_ranges, physical_networks

@@ -1,7 +1,6 @@
 """The infrastructure's REST resources run the same commands."""
 import pytest
 
-from accounts.models import User
 from infrastructure.models import Host
 from tests.conftest import logged_in_client
 

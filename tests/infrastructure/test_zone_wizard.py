@@ -2,7 +2,6 @@
 the server, Back keeps entries, Launch builds everything or nothing."""
 import pytest
 
-from accounts.models import User
 from infrastructure.models import Cluster, Host, ImageStore, Pod, SimulatedMachine, StoragePool, Zone
 from network.models import PhysicalNetwork, TrafficType, VlanIpRange
 from tests.conftest import logged_in_client

@@ -21,7 +21,7 @@ from cloudstack_ui.celery import app
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import INTERRUPTED_TEXT, reconcile_stale_jobs, submit_job
 from cloudstack_ui.jobs.tasks import run_async_job
-from tests.conftest import subprocess_env
+from tests.conftest import PASSWORD, subprocess_env, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_BROKER = "redis://127.0.0.1:6379/3"
@@ -33,7 +33,7 @@ def api(client: Client, key: str, command: str, **params):
 
 def admin_session():
     client = Client()
-    login = client.post("/client/api", {"command": "login", "username": "admin", "password": "password",
+    login = client.post("/client/api", {"command": "login", "username": "admin", "password": PASSWORD,
                                         "response": "json"}).json()["loginresponse"]
     return client, login["sessionkey"]
 
@@ -127,15 +127,6 @@ def test_a_redelivered_task_of_a_job_started_by_a_dead_worker_is_not_run_again(r
     assert job.status == AsyncJob.Status.FAILED and job.result == {"errorcode": 530, "errortext": INTERRUPTED_TEXT}
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _redis_or_skip():
     import redis
 
@@ -181,7 +172,7 @@ def test_a_real_worker_killed_mid_job_on_redis_leaves_its_message_which_is_not_r
     try:
         command = get_command("waitForTest")
         job = submit_job(root_admin, command, command.parse({"seconds": "120"}))
-        _wait_for(lambda: AsyncJob.objects.filter(pk=job.pk, started__isnull=False).exists(), 60, "the job to start")
+        wait_for(lambda: AsyncJob.objects.filter(pk=job.pk, started__isnull=False).exists(), 60, "the job to start")
         started = AsyncJob.objects.get(pk=job.pk).started
         assert broker.hlen("unacked") == 1, "the running job's message is not acknowledged yet"
 
@@ -192,11 +183,11 @@ def test_a_real_worker_killed_mid_job_on_redis_leaves_its_message_which_is_not_r
         second = _start_worker(tmp_path / "second.log")
         second_log = tmp_path / "second.log"
         try:
-            _wait_for(lambda: "already started or done; not running it again" in second_log.read_text(), 90,
+            wait_for(lambda: "already started or done; not running it again" in second_log.read_text(), 90,
                       "the next worker to get the message again")
         except AssertionError as timed_out:
             raise AssertionError(f"{timed_out}; its log:\n{second_log.read_text()[-3000:]}") from None
-        _wait_for(lambda: broker.hlen("unacked") == 0, 10, "the message to be acknowledged")
+        wait_for(lambda: broker.hlen("unacked") == 0, 10, "the message to be acknowledged")
         job.refresh_from_db()
         assert job.status == AsyncJob.Status.PENDING and job.started == started, "not started a second time"
 

@@ -14,7 +14,7 @@ from accounts.models import Account
 from cloudstack_ui.api.registry import get_command
 from cloudstack_ui.jobs.models import AsyncJob
 from cloudstack_ui.jobs.services import INTERRUPTED_TEXT, reconcile_stale_jobs, submit_job
-from tests.conftest import PASSWORD, logged_in_client, subprocess_env
+from tests.conftest import PASSWORD, logged_in_client, subprocess_env, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,15 +86,6 @@ def test_ui_actions_of_async_commands_run_as_jobs(root_admin, tenancy):
     assert target.state == Account.State.DISABLED
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_whose_worker_is_killed_is_failed_by_the_reconciler(root_admin, settings):
     """A real Celery worker takes the job, starts it, and is killed with
@@ -111,7 +102,7 @@ def test_a_job_whose_worker_is_killed_is_failed_by_the_reconciler(root_admin, se
     try:
         command = get_command("waitForTest")
         job = submit_job(root_admin, command, command.parse({"seconds": "120"}))
-        _wait_for(lambda: AsyncJob.objects.filter(pk=job.pk, started__isnull=False).exists(), 60, "the job to start")
+        wait_for(lambda: AsyncJob.objects.filter(pk=job.pk, started__isnull=False).exists(), 60, "the job to start")
 
         settings.JOB_STALE_AFTER_SECONDS = 3
         time.sleep(4)

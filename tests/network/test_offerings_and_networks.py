@@ -3,7 +3,6 @@ with an input that breaks it (the field and the reason, nothing created),
 who sees which network, and the command API's answers."""
 import pytest
 
-from accounts.models import User
 from cloudstack_ui.errors import InvalidParameter, PermissionDenied, ResourceInUse
 from infrastructure.services import pods, zones
 from network.models import Network, NetworkOffering, VlanIpRange

@@ -5,7 +5,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from accounts.models import User
 from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound, ResourceInUse
 from infrastructure.hypervisors.kvm import security_filter_xml
 from network.models import SecurityGroup, SecurityGroupRule
@@ -135,7 +134,6 @@ def test_rules_render_as_an_nwfilter(tenancy, web):
 def test_security_groups_through_the_api(tenancy):
     from django.test import Client
 
-    User.objects.filter(pk=tenancy["comp1_user"].pk).update(must_change_password=False)
     client = Client()
     login = client.post("/client/api", {"command": "login", "username": "comp1-user", "password": PASSWORD,
                                         "domain": "/Comp1", "response": "json"}).json()["loginresponse"]
