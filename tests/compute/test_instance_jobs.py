@@ -33,7 +33,7 @@ def world(simulator_zone, root_admin, tenancy):
 
 
 def api_session(user: User, password: str = PASSWORD) -> tuple[Client, str]:
-    """A command-API session of `user` (login command), past the first-login change."""
+    """A command-API session of `user` (login command)."""
     client = Client()
     login = client.post("/client/api", {"command": "login", "username": user.username, "password": password,
                                         "domain": user.account.domain.name if user.account.domain.parent_id else "",
@@ -91,7 +91,7 @@ def test_an_instance_password_is_answered_once_to_the_jobs_owner_and_never_store
     assert password not in raw_job_row(jobid), "the job's row holds no clear password"
     assert raw_vm_password(vm) != password and password not in raw_vm_password(vm), "the instance's is encrypted"
 
-    other_admin = api_session(root_admin, "password")
+    other_admin = api_session(root_admin)
     listed = api(other_admin, "listAsyncJobs", listall="true")
     assert jobid in str(listed) and password not in str(listed), "another admin's listall never shows it"
     seen_by_admin = api(other_admin, "queryAsyncJobResult", jobid=jobid)
