@@ -184,6 +184,13 @@ class Command:
         run (no worker took its task), with `reason`. Runs in the transaction
         that fails the job."""
 
+    def job_interrupted(self, caller, instance_uuid, reason: CloudStackError) -> None:
+        """For async commands: the job was failed because its worker stopped
+        while running it (`reason`). Leave what it acted on in a state the
+        owner or an operator can recover from (an instance stuck Starting
+        goes to Error, where it can be destroyed). Runs in the transaction
+        that fails the job."""
+
     def resource_url(self, result) -> str | None:
         """The UI page of what a job produced or changed, for its toast."""
         return None

@@ -158,6 +158,7 @@ def _fail_interrupted_jobs() -> int:
         )
         if updated:
             logger.warning("async job %s (%s) failed: its worker stopped heartbeating", job.uuid, job.command)
+            _let_command_recover(job, "job_interrupted", INTERRUPTED_TEXT)
             _publish(job, "failed", f"{job.command} failed: {INTERRUPTED_TEXT}")
     return len(stale)
 
@@ -183,22 +184,23 @@ def _resend_or_fail_unstarted_jobs() -> int:
             if not unstarted.update(status=AsyncJob.Status.FAILED, result_code=530, completed=timezone.now(),
                                     result={"errorcode": 530, "errortext": reason}):
                 continue
-            _undo_records_of_unrun_job(job, reason)
+            _let_command_recover(job, "job_abandoned", reason)
         handled += 1
         logger.error("async job %s (%s) failed: %s", job.uuid, job.command, reason)
         _publish(job, "failed", f"{job.command} failed: {reason}")
     return handled
 
 
-def _undo_records_of_unrun_job(job: AsyncJob, reason: str) -> None:
-    """Let the job's command undo what it recorded for a job failed without
-    having run. Whatever goes wrong there is logged: the job stays failed
-    and the reconciler goes on with the other jobs."""
+def _let_command_recover(job: AsyncJob, hook: str, reason: str) -> None:
+    """Let the command of a job the reconciler failed put what the job
+    recorded or acted on right (`job_abandoned` for a job that never ran,
+    `job_interrupted` for one whose worker died). Whatever goes wrong there
+    is logged: the job stays failed and the reconciler goes on."""
     try:
         with transaction.atomic():
-            get_command(job.command).job_abandoned(job.user, job.instance_uuid, CloudStackError(reason))
+            getattr(get_command(job.command), hook)(job.user, job.instance_uuid, CloudStackError(reason))
     except Exception:
-        logger.exception("async job %s (%s): what it recorded could not be undone", job.uuid, job.command)
+        logger.exception("async job %s (%s): what it recorded could not be put right", job.uuid, job.command)
 
 
 def take_job_result(caller, job: AsyncJob) -> AsyncJob:

@@ -47,6 +47,11 @@ class _InstanceJob(Command):
     def job_instance(self, caller, params):
         return instances.find_instance(caller, params["id"])
 
+    def job_interrupted(self, caller, instance_uuid, reason):
+        vm = VirtualMachine.objects.filter(uuid=instance_uuid).first()
+        if vm is not None:
+            instances.fail_interrupted_operation(vm, reason)
+
     def resource_url(self, result):
         from django.urls import reverse
 
@@ -88,7 +93,10 @@ class DeployVirtualMachine(_InstanceJob):
     def job_abandoned(self, caller, instance_uuid, reason):
         vm = VirtualMachine.objects.filter(uuid=instance_uuid).first()
         if vm is not None:
-            instances.fail_unlaunched_deploy(caller, vm, reason)
+            instances.fail_unfinished_deploy(caller, vm, reason)
+
+    # A deploy whose worker died gives back what it took, like one never run.
+    job_interrupted = job_abandoned
 
     def _deploy(self, caller, p):
         return instances.deploy_virtual_machine(

@@ -571,13 +571,32 @@ def _fail_deploy(caller, vm: VirtualMachine, exc: CloudStackError) -> None:
                  user=caller, account=vm.account, resource=vm)
 
 
-def fail_unlaunched_deploy(caller, vm: VirtualMachine, reason: CloudStackError) -> None:
-    """A deploy whose job was failed before it ran (no worker took it): the
-    instance it recorded gives back what it holds and ends in Error with
-    the reason, as a deploy that failed does."""
+def fail_unfinished_deploy(caller, vm: VirtualMachine, reason: CloudStackError) -> None:
+    """A deploy whose job was failed before it ran (no worker took it) or
+    while it ran (its worker died): the instance it recorded gives back what
+    it holds on the host and storage and ends in Error with the reason, as
+    a deploy that failed does."""
     vm = VirtualMachine.objects.select_for_update().select_related("account").get(pk=vm.pk)
     if vm.state in (State.STARTING, State.STOPPED):
         _fail_deploy(caller, vm, reason)
+
+
+# What an interrupted operation leaves behind; an Expunging instance is
+# left to the expunge schedule, which finishes it.
+_INTERRUPTIBLE = (State.STARTING, State.STOPPING, State.MIGRATING, State.RESTORING, State.DESTROYING)
+
+
+def fail_interrupted_operation(vm: VirtualMachine, reason: CloudStackError) -> None:
+    """An operation whose worker died mid-way left the instance in a
+    transitional state that every other operation refuses: it goes to Error
+    with the reason, from which it can be stopped (forced) or destroyed."""
+    with transaction.atomic():
+        current = _lock(vm)
+        if current.state not in _INTERRUPTIBLE:
+            return
+        VirtualMachine.objects.filter(pk=vm.pk).update(state=State.ERROR, state_reason=reason.message[:1024])
+    record_event("VM.ERROR", f"Instance {vm.name} was {current.state} when its job was interrupted: {reason.message}",
+                 level="ERROR", account=vm.account, resource=vm)
 
 
 def _delete_on_storage(volume: Volume, host: Host | None) -> None:

@@ -290,3 +290,61 @@ def test_two_queries_of_the_owner_at_once_get_the_password_only_once(simulator_z
     passwords = [a["virtualmachine"]["password"] for a in answers if "password" in a["virtualmachine"]]
     assert len(answers) == 4 and len(passwords) == 1
     assert passwords[0] == VirtualMachine.objects.get(uuid=AsyncJob.objects.get(uuid=jobid).instance_uuid).password
+
+
+# Jobs whose worker died mid-way ---------------------------------------------------------------------
+
+def _interrupted(job: AsyncJob, settings) -> None:
+    """Make the job look started by a worker that stopped heartbeating."""
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 5)
+    AsyncJob.objects.filter(pk=job.pk).update(status=AsyncJob.Status.PENDING, started=long_ago, heartbeat=long_ago,
+                                              completed=None, result=None)
+
+
+def test_an_instance_left_starting_by_a_dead_worker_goes_to_error_and_can_be_destroyed(world, settings):
+    owner = api_session(world["user"])
+    vm = VirtualMachine.objects.get(uuid=api(owner, "deployVirtualMachine", **deploy_params(world))["id"])
+    api(owner, "stopVirtualMachine", id=str(vm.uuid))
+    start = AsyncJob.objects.get(uuid=api(owner, "startVirtualMachine", id=str(vm.uuid))["jobid"])
+    # The worker died after the instance became Starting.
+    VirtualMachine.objects.filter(pk=vm.pk).update(state="Starting")
+    _interrupted(start, settings)
+
+    refused = owner[0].get("/client/api", {"command": "destroyVirtualMachine", "id": str(vm.uuid),
+                                           "sessionkey": owner[1], "response": "json"})
+    destroy_job = AsyncJob.objects.get(uuid=refused.json()["destroyvirtualmachineresponse"]["jobid"])
+    assert destroy_job.result_code == 536, "a Starting instance refuses a destroy"
+
+    assert reconcile_stale_jobs() == 1
+    start.refresh_from_db()
+    vm.refresh_from_db()
+    assert start.status == AsyncJob.Status.FAILED
+    assert vm.state == "Error" and "worker running it stopped responding" in vm.state_reason
+    api(owner, "destroyVirtualMachine", id=str(vm.uuid))
+    vm.refresh_from_db()
+    assert vm.state == "Destroyed"
+
+
+def test_a_deploy_whose_worker_died_gives_back_what_it_held(world, settings, monkeypatch):
+    owner = api_session(world["user"])
+    addresses = list(GuestIpAddress.objects.order_by("pk").values())
+    answer = api(owner, "deployVirtualMachine", **deploy_params(world))
+    vm = VirtualMachine.objects.get(uuid=answer["id"])
+    assert vm.state == "Running" and vm.volumes.exists()
+    # As if the worker had died before the instance was Running.
+    VirtualMachine.objects.filter(pk=vm.pk).update(state="Starting")
+    _interrupted(AsyncJob.objects.get(uuid=answer["jobid"]), settings)
+
+    assert reconcile_stale_jobs() == 1
+    vm.refresh_from_db()
+    assert vm.state == "Error" and "stopped responding" in vm.state_reason
+    assert not vm.volumes.exists() and list(GuestIpAddress.objects.order_by("pk").values()) == addresses
+
+
+def test_an_instance_an_interrupted_job_no_longer_holds_is_left_as_it_is(world, settings):
+    owner = api_session(world["user"])
+    answer = api(owner, "deployVirtualMachine", **deploy_params(world))
+    reboot = AsyncJob.objects.get(uuid=api(owner, "rebootVirtualMachine", id=answer["id"])["jobid"])
+    _interrupted(reboot, settings)
+    assert reconcile_stale_jobs() == 1
+    assert VirtualMachine.objects.get(uuid=answer["id"]).state == "Running"
