@@ -129,35 +129,26 @@ def _rows():
             list(GuestIpAddress.objects.order_by("pk").values()))
 
 
-def test_a_deploy_whose_job_cannot_be_recorded_leaves_no_instance(world, monkeypatch):
-    owner = api_session(world["user"])
+def _volume_params(world) -> dict:
+    return {"name": "data1", "zoneid": str(world["zone"].zone.uuid),
+            "diskofferingid": str(DiskOffering.objects.get(name="Small").uuid)}
+
+
+@pytest.mark.parametrize("command, params", [("deployVirtualMachine", deploy_params),
+                                             ("createVolume", _volume_params)])
+def test_what_a_command_records_is_not_left_behind_when_its_job_cannot_be_recorded(world, monkeypatch, command,
+                                                                                   params):
+    client, key = api_session(world["user"])
     before = _rows()
 
     def no_job(*args, **kwargs):
         raise DatabaseError("the job row could not be written")
 
     monkeypatch.setattr(AsyncJob.objects, "create", no_job)
-    client, key = owner
-    response = client.get("/client/api", {"command": "deployVirtualMachine", "sessionkey": key, "response": "json",
-                                          **deploy_params(world)})
+    response = client.get("/client/api", {"command": command, "sessionkey": key, "response": "json",
+                                          **params(world)})
     assert response.status_code == 530
     assert _rows() == before, "no instance, volume or address without its job"
-
-
-def test_a_volume_whose_job_cannot_be_recorded_is_not_left_behind(world, monkeypatch):
-    owner = api_session(world["user"])
-    before = _rows()
-
-    def no_job(*args, **kwargs):
-        raise DatabaseError("the job row could not be written")
-
-    monkeypatch.setattr(AsyncJob.objects, "create", no_job)
-    client, key = owner
-    response = client.get("/client/api", {"command": "createVolume", "sessionkey": key, "response": "json",
-                                          "name": "data1", "zoneid": str(world["zone"].zone.uuid),
-                                          "diskofferingid": str(DiskOffering.objects.get(name="Small").uuid)})
-    assert response.status_code == 530
-    assert _rows() == before
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
