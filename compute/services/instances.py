@@ -583,7 +583,7 @@ def fail_unfinished_deploy(caller, vm: VirtualMachine, reason: CloudStackError) 
 
 # What an interrupted operation leaves behind; an Expunging instance is
 # left to the expunge schedule, which finishes it.
-_INTERRUPTIBLE = (State.STARTING, State.STOPPING, State.MIGRATING, State.RESTORING, State.DESTROYING)
+_INTERRUPTIBLE = tuple(state for state in BUSY_STATES if state != State.EXPUNGING)
 
 
 def fail_interrupted_operation(vm: VirtualMachine, reason: CloudStackError) -> None:
