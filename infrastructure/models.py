@@ -335,6 +335,21 @@ class SimulatedVolume(models.Model):
         return self.name
 
 
+class SimulatedRouter(models.Model):
+    """A virtual router on a Simulator machine: the configuration last
+    applied to it (a RouterConfig as JSON) and the passwords its password
+    server still holds (encrypted)."""
+
+    machine = models.CharField(max_length=255)
+    name = models.CharField(max_length=64)
+    config = models.JSONField(default=dict)
+    passwords = models.JSONField(default=dict)
+    applies = models.PositiveIntegerField(default=0, help_text="how often a configuration was applied")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["machine", "name"], name="uniq_simulated_router")]
+
+
 class SimulatedRuleSet(models.Model):
     """Security-group rules installed on a Simulator machine."""
 

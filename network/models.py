@@ -151,8 +151,6 @@ class NetworkOffering(models.Model):
     network_rate = models.PositiveIntegerField(null=True, blank=True, help_text="Mbit/s")
     tags = models.CharField(max_length=255, blank=True)
     is_default = models.BooleanField(default=False)
-    # Persistent networks are implemented when created, without instances (guide 13.16).
-    is_persistent = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DISABLED)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -14,3 +14,14 @@ MAX_ACCOUNT_VPCS = declare(ConfigKey(
     "max.account.vpcs", "Network", "integer", "20", "Most VPCs an account may have", min_value=0, scope="account"))
 VPC_MAX_NETWORKS = declare(ConfigKey(
     "vpc.max.networks", "Network", "integer", "3", "Most tiers (networks) in a VPC", min_value=1))
+NETWORK_GC_INTERVAL = declare(ConfigKey(
+    "network.gc.interval", "Network", "integer", "600",
+    "Seconds between runs of the network garbage collector (guide 13.16)", min_value=10,
+    schedule="Network garbage collector"))
+NETWORK_GC_WAIT = declare(ConfigKey(
+    "network.gc.wait", "Network", "integer", "600",
+    "Seconds an isolated network stays implemented with no running instance before it is shut down",
+    min_value=0))
+GUEST_DOMAIN_SUFFIX = declare(ConfigKey(
+    "guest.domain.suffix", "Network", "string", "cloud.internal",
+    "The network domain of isolated networks when neither the network nor its zone names one"))

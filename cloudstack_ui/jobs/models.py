@@ -102,6 +102,7 @@ class Alert(models.Model):
         STORAGE_ALLOCATED = 3, "ALERT.STORAGE.ALLOCATED"
         HOST = 7, "ALERT.HOST"
         USER_VM = 8, "ALERT.USERVM"
+        DOMAIN_ROUTER = 9, "ALERT.DOMAINROUTER"
         MANAGEMENT = 13, "ALERT.MANAGEMENT"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

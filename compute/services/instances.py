@@ -30,6 +30,7 @@ from accounts.services.scope import ensure_can_admin_account, scope_by_account
 from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.errors import (
     CloudStackError,
+    InsufficientCapacity,
     InvalidParameter,
     NotFound,
     PermissionDenied,
@@ -47,8 +48,8 @@ from infrastructure.models import Host, Zone
 from infrastructure.services.monitoring import host_access
 from infrastructure.settings_keys import EXPUNGE_DELAY, KVM_ACCELERATION
 from network.models import Network, SecurityGroup, TrafficType
-from network.services import guest_ips, security_groups
-from network.services.networks import visible_networks
+from network.services import guest_ips, guest_vlans, routers, security_groups
+from network.services.networks import create_default_network, visible_networks
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ def _networks(caller, account: Account, zone: Zone, network_uuids: list) -> list
     reachable = visible_networks(caller).filter(zone=zone)
     if not network_uuids:
         candidates = list(reachable.filter(Q(account__isnull=True) | Q(account=account))[:2])
+        if not candidates and zone.network_type == Zone.NetworkType.ADVANCED:
+            return [create_default_network(caller, zone, account)]
         if zone.network_type == Zone.NetworkType.BASIC or len(candidates) == 1:
             if not candidates:
                 raise InvalidParameter(f"networkids: zone {zone.name} has no guest network yet",
@@ -394,9 +397,35 @@ def _nic_specs(vm: VirtualMachine, host: Host, nics: list[Nic]) -> tuple[NicSpec
     labels = dict(TrafficType.objects.filter(
         traffic_type=TrafficType.Kind.GUEST, physical_network__in={n.network.physical_network_id for n in nics}
     ).values_list("physical_network_id", _label_field(host.hypervisor)))
-    return tuple(NicSpec(mac=nic.guest_ip.mac_address, network=labels.get(nic.network.physical_network_id, "") or "",
+
+    def bridge(network: Network) -> str:
+        if network.is_isolated:
+            return routers.nic_bridge(network, host.hypervisor)
+        return labels.get(network.physical_network_id, "") or ""
+
+    return tuple(NicSpec(mac=nic.guest_ip.mac_address, network=bridge(nic.network),
                          security_filter=_filter_name(vm, nic) if nic.network.offering.has_security_groups else "")
                  for nic in nics)
+
+
+def _implement_networks(vm: VirtualMachine, host: Host, nics: list[Nic]) -> None:
+    """Before an instance starts on `host`: its isolated networks are
+    implemented there (VLAN, router, its DHCP lease and metadata), within
+    the zone's running maximum of guide 12.9."""
+    running = VirtualMachine.objects.filter(zone_id=vm.zone_id, state=State.RUNNING).count()
+    if running >= guest_vlans.zone_running_limit():
+        raise InsufficientCapacity(f"zone {vm.zone.name} runs {running} instances, the most guest.vlan.bits allows")
+    for nic in nics:
+        if nic.network.is_isolated:
+            nic.network = routers.implement_network(nic.network, host)
+
+
+def _hand_password(vm: VirtualMachine, nics: list[Nic]) -> None:
+    """A password-enabled instance fetches its password from its default
+    network's router at boot (CloudStack's password server)."""
+    default = next((nic for nic in nics if nic.is_default), None)
+    if vm.password and default is not None and default.network.is_isolated:
+        routers.save_password(default.network, default.guest_ip.address, vm.password)
 
 
 def _label_field(hypervisor: str) -> str:
@@ -527,6 +556,7 @@ def _define_and_start(vm: VirtualMachine, host: Host) -> None:
     boot = templates.template_boot_details(template) if not vm.iso else {}
     offering = vm.service_offering
     nics = _nics(vm)
+    _implement_networks(vm, host, nics)
     spec = InstanceSpec(
         name=vm.internal_name, uuid=str(vm.uuid), vcpus=offering.cpu_number, cpu_speed=offering.cpu_speed,
         memory=offering.memory * MB, vnc_password=vm.vnc_password,
@@ -535,6 +565,7 @@ def _define_and_start(vm: VirtualMachine, host: Host) -> None:
         iso=templates.iso_path(vm.iso, host) if vm.iso else "",
         acceleration=get_value(KVM_ACCELERATION, host.cluster.uuid) if host.hypervisor == "KVM" else "kvm")
     apply_security_rules(vm, nics=nics)
+    _hand_password(vm, nics)
     driver.destroy_instance(access, vm.internal_name)
     driver.define_instance(access, spec)
     driver.start_instance(access, vm.internal_name)
@@ -611,10 +642,17 @@ def _delete_on_storage(volume: Volume, host: Host | None) -> None:
 
 
 def _release_addresses(vm: VirtualMachine) -> None:
-    for nic in list(vm.nics.select_related("guest_ip")):
+    """The instance's addresses go back to their networks; its isolated
+    networks' routers forget its lease, metadata and rules."""
+    left = set()
+    for nic in list(vm.nics.select_related("guest_ip", "network__offering")):
         address = nic.guest_ip
         nic.delete()
         guest_ips.release_guest_ip(address)
+        if nic.network.is_isolated:
+            left.add(nic.network)
+    for network in left:
+        routers.guest_left(network)
 
 
 # --- power operations -----------------------------------------------------------------------------

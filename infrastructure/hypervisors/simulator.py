@@ -45,21 +45,25 @@ def machine_name(url: str) -> str:
     return parts.netloc
 
 
+def simulated_machine(host: HostAccess, operation: str = "") -> SimulatedMachine:
+    """The machine behind the URL, after its configured delay; raises as a
+    real host would when it is told to refuse or fail `operation`."""
+    name = machine_name(host.url)
+    machine = SimulatedMachine.objects.filter(name=name).first() or SimulatedMachine(name=name)
+    if machine.operation_seconds:
+        time.sleep(machine.operation_seconds)
+    if machine.refuse_connection:
+        raise HostUnreachable(f"Unable to connect to host {machine.name}: connection refused")
+    if operation and operation in {o.strip() for o in machine.failing_operations.split(",")}:
+        raise HypervisorOperationFailed(f"host {machine.name}: {operation} failed (simulated failure)")
+    return machine
+
+
 class SimulatorDriver(HypervisorDriver):
     hypervisor = "Simulator"
 
     def _machine(self, host: HostAccess, operation: str = "") -> SimulatedMachine:
-        """The machine behind the URL, after its configured delay; raises as
-        a real host would when it is told to refuse or fail."""
-        name = machine_name(host.url)
-        machine = SimulatedMachine.objects.filter(name=name).first() or SimulatedMachine(name=name)
-        if machine.operation_seconds:
-            time.sleep(machine.operation_seconds)
-        if machine.refuse_connection:
-            raise HostUnreachable(f"Unable to connect to host {machine.name}: connection refused")
-        if operation and operation in {o.strip() for o in machine.failing_operations.split(",")}:
-            raise HypervisorOperationFailed(f"host {machine.name}: {operation} failed (simulated failure)")
-        return machine
+        return simulated_machine(host, operation)
 
     def _instance(self, host: HostAccess, name: str, operation: str) -> SimulatedInstance:
         machine = self._machine(host, operation)

@@ -39,6 +39,21 @@ class VlanIpRangeSerializer(serializers.Serializer):
     netmask = serializers.CharField(read_only=True)
     startip = serializers.CharField(source="start_ip", read_only=True)
     endip = serializers.CharField(source="end_ip", read_only=True)
+    networkid = serializers.UUIDField(source="network.uuid", read_only=True, default=None)
+    account = serializers.CharField(source="account.name", read_only=True, default=None)
+    domainid = serializers.SerializerMethodField()
+    domain = serializers.SerializerMethodField()
+
+    def _domain(self, ip_range):
+        return ip_range.account.domain if ip_range.account_id else ip_range.domain
+
+    def get_domainid(self, ip_range) -> str | None:
+        domain = self._domain(ip_range)
+        return str(domain.uuid) if domain else None
+
+    def get_domain(self, ip_range) -> str | None:
+        domain = self._domain(ip_range)
+        return domain.name if domain else None
 
 
 class StorageNetworkIpRangeSerializer(serializers.Serializer):
@@ -117,14 +132,17 @@ class NetworkSerializer(serializers.Serializer):
     specifyipranges = serializers.BooleanField(source="offering.specify_ip_ranges", read_only=True)
     canusefordeploy = serializers.SerializerMethodField()
     issystem = serializers.SerializerMethodField()
+    restartrequired = serializers.BooleanField(source="restart_required", read_only=True)
+    ispersistent = serializers.SerializerMethodField()
+    egressdefaultpolicy = serializers.BooleanField(source="offering.egress_default_allow", read_only=True)
     service = serializers.SerializerMethodField()
     created = CloudStackDateTimeField()
 
     def get_traffictype(self, network) -> str:
         return "Guest"
 
-    def get_broadcasturi(self, network) -> str:
-        return f"vlan://{network.vlan}"
+    def get_broadcasturi(self, network) -> str | None:
+        return f"vlan://{network.vlan}" if network.vlan else None
 
     def get_netmask(self, network) -> str | None:
         from ipaddress import IPv4Network
@@ -137,11 +155,127 @@ class NetworkSerializer(serializers.Serializer):
     def get_issystem(self, network) -> bool:
         return False
 
+    def get_ispersistent(self, network) -> bool:
+        return False
+
     def get_service(self, network) -> list[dict]:
         return _services(network.offering)
 
     def to_representation(self, network):
         return {k: v for k, v in super().to_representation(network).items() if v not in (None, "")}
+
+
+class PublicIpAddressSerializer(serializers.Serializer):
+    """IPAddressResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    ipaddress = serializers.CharField(source="address", read_only=True)
+    allocated = CloudStackDateTimeField()
+    zoneid = serializers.UUIDField(source="zone.uuid", read_only=True)
+    zonename = serializers.CharField(source="zone.name", read_only=True)
+    issourcenat = serializers.BooleanField(source="is_source_nat", read_only=True)
+    account = serializers.CharField(source="account.name", read_only=True)
+    domainid = serializers.UUIDField(source="account.domain.uuid", read_only=True)
+    domain = serializers.CharField(source="account.domain.name", read_only=True)
+    forvirtualnetwork = serializers.BooleanField(source="ip_range.for_virtual_network", read_only=True)
+    vlanid = serializers.UUIDField(source="ip_range.uuid", read_only=True)
+    vlanname = serializers.CharField(source="ip_range.vlan", read_only=True)
+    isstaticnat = serializers.BooleanField(source="is_static_nat", read_only=True)
+    issystem = serializers.SerializerMethodField()
+    virtualmachineid = serializers.UUIDField(source="static_nat_ip.nic.instance.uuid", read_only=True, default=None)
+    virtualmachinename = serializers.CharField(source="static_nat_ip.nic.instance.name", read_only=True, default=None)
+    virtualmachinedisplayname = serializers.CharField(source="static_nat_ip.nic.instance.display_name",
+                                                      read_only=True, default=None)
+    vmipaddress = serializers.CharField(source="static_nat_ip.address", read_only=True, default=None)
+    associatednetworkid = serializers.UUIDField(source="network.uuid", read_only=True, default=None)
+    associatednetworkname = serializers.CharField(source="network.name", read_only=True, default=None)
+    physicalnetworkid = serializers.UUIDField(source="ip_range.physical_network.uuid", read_only=True, default=None)
+    state = serializers.CharField(read_only=True)
+    purpose = serializers.SerializerMethodField()
+    fordisplay = serializers.SerializerMethodField()
+
+    def get_issystem(self, ip) -> bool:
+        return False
+
+    def get_purpose(self, ip) -> str | None:
+        if ip.is_static_nat:
+            return "StaticNat"
+        return None
+
+    def get_fordisplay(self, ip) -> bool:
+        return True
+
+    def to_representation(self, ip):
+        return {k: v for k, v in super().to_representation(ip).items() if v not in (None, "")}
+
+
+class VirtualRouterSerializer(serializers.Serializer):
+    """DomainRouterResponse's fields."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    name = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    role = serializers.SerializerMethodField()
+    zoneid = serializers.UUIDField(source="zone.uuid", read_only=True)
+    zonename = serializers.CharField(source="zone.name", read_only=True)
+    podid = serializers.UUIDField(source="host.pod.uuid", read_only=True, default=None)
+    hostid = serializers.UUIDField(source="host.uuid", read_only=True, default=None)
+    hostname = serializers.CharField(source="host.name", read_only=True, default=None)
+    hypervisor = serializers.CharField(source="host.hypervisor", read_only=True, default=None)
+    dns1 = serializers.CharField(source="zone.dns1", read_only=True)
+    dns2 = serializers.CharField(source="zone.dns2", read_only=True, default=None)
+    networkdomain = serializers.CharField(source="network.network_domain", read_only=True)
+    gateway = serializers.SerializerMethodField()
+    publicip = serializers.SerializerMethodField()
+    publicmacaddress = serializers.CharField(source="public_mac", read_only=True)
+    publicnetmask = serializers.SerializerMethodField()
+    guestipaddress = serializers.CharField(source="network.gateway", read_only=True)
+    guestmacaddress = serializers.CharField(source="guest_mac", read_only=True)
+    guestnetmask = serializers.CharField(source="network.netmask", read_only=True)
+    guestnetworkid = serializers.UUIDField(source="network.uuid", read_only=True)
+    guestnetworkname = serializers.CharField(source="network.name", read_only=True)
+    linklocalip = serializers.CharField(source="link_local_ip", read_only=True)
+    linklocalnetmask = serializers.SerializerMethodField()
+    account = serializers.CharField(source="network.account.name", read_only=True, default=None)
+    domainid = serializers.UUIDField(source="network.account.domain.uuid", read_only=True, default=None)
+    domain = serializers.CharField(source="network.account.domain.name", read_only=True, default=None)
+    isredundantrouter = serializers.SerializerMethodField()
+    redundantstate = serializers.SerializerMethodField()
+    requiresupgrade = serializers.SerializerMethodField()
+    created = CloudStackDateTimeField()
+
+    def _source_nat(self, router):
+        return next((ip for ip in router.network.public_ips.all() if ip.is_source_nat), None)
+
+    def get_role(self, router) -> str:
+        return "VIRTUAL_ROUTER"
+
+    def get_gateway(self, router) -> str | None:
+        ip = self._source_nat(router)
+        return ip.ip_range.gateway if ip else None
+
+    def get_publicip(self, router) -> str | None:
+        ip = self._source_nat(router)
+        return ip.address if ip else None
+
+    def get_publicnetmask(self, router) -> str | None:
+        ip = self._source_nat(router)
+        return ip.ip_range.netmask if ip else None
+
+    def get_linklocalnetmask(self, router) -> str:
+        return "255.255.0.0"
+
+    def get_isredundantrouter(self, router) -> bool:
+        return False
+
+    def get_redundantstate(self, router) -> str:
+        return "UNKNOWN"
+
+    def get_requiresupgrade(self, router) -> bool:
+        return False
+
+    def to_representation(self, router):
+        return {k: v for k, v in super().to_representation(router).items() if v not in (None, "")}
 
 
 class SecurityGroupRuleSerializer(serializers.Serializer):

@@ -24,7 +24,8 @@ from network.models import (
     TrafficType,
     VlanIpRange,
 )
-from network.services import ip_ranges, networks, offerings, physical_networks, security_groups
+from network.services import ip_ranges, networks, offerings, physical_networks, routers, security_groups
+from network.services.networks import find_network
 
 ADMIN = (ROLE_ADMIN,)
 SUCCESS = {"success": True}
@@ -160,17 +161,51 @@ class CreateVlanIpRange(Command):
         Param("vlan", description="VLAN id, or untagged"),
         Param("forvirtualnetwork", "boolean", description="true for public IPs, false for a pod's guest IPs"),
         Param("networkid", "uuid", description="the guest network of this range"),
+        Param("account", description="public ranges: the account it is dedicated to (with domainid)"),
+        Param("domainid", "uuid", description="public ranges: the domain it is dedicated to"),
     )
 
     def execute(self, caller, **p):
+        account = _account(caller, p)
         return ip_ranges.create_vlan_ip_range(
             caller, find(Zone, p["zoneid"], "zoneid"), gateway=p["gateway"], netmask=p["netmask"],
             start_ip=p["startip"], end_ip=p.get("endip"), vlan=p.get("vlan"),
             pod=find_optional(Pod, p.get("podid"), "podid"),
             physical_network=find_optional(PhysicalNetwork, p.get("physicalnetworkid"), "physicalnetworkid"),
             for_virtual_network=p.get("forvirtualnetwork"),
-            network=find_optional(Network, p.get("networkid"), "networkid"),
+            network=find_optional(Network, p.get("networkid"), "networkid"), account=account,
+            domain=get_domain(caller, p["domainid"]) if "domainid" in p and account is None else None,
         )
+
+
+@register
+class DedicatePublicIpRange(Command):
+    name = "dedicatePublicIpRange"
+    description = "Dedicates a public IP range of the zone's pool to one account or domain"
+    authorized = ADMIN
+    response_name = "vlan"
+    serializer = VlanIpRangeSerializer
+    params = (Param("id", "uuid", required=True, description="the range's id"),
+              Param("account", description="the account it is dedicated to (with domainid)"),
+              Param("domainid", "uuid", required=True, description="the domain (of the account)"))
+
+    def execute(self, caller, **p):
+        account = _account(caller, p)
+        return ip_ranges.dedicate_public_ip_range(
+            caller, find(VlanIpRange, p["id"], "id"), account=account,
+            domain=None if account is not None else get_domain(caller, p["domainid"]))
+
+
+@register
+class ReleasePublicIpRange(Command):
+    name = "releasePublicIpRange"
+    description = "Gives a dedicated public IP range back to the zone's pool"
+    authorized = ADMIN
+    params = (Param("id", "uuid", required=True, description="the range's id"),)
+
+    def execute(self, caller, **p):
+        ip_ranges.release_public_ip_range(caller, find(VlanIpRange, p["id"], "id"))
+        return SUCCESS
 
 
 @register
@@ -200,7 +235,8 @@ class ListVlanIpRanges(Command):
               Param("vlan", description="the ranges of this VLAN"))
 
     def execute(self, caller, **p):
-        ranges = VlanIpRange.objects.select_related("zone", "pod", "physical_network")
+        ranges = VlanIpRange.objects.select_related("zone", "pod", "physical_network", "network", "account__domain",
+                                                    "domain")
         ranges = filter_by_params(ranges, p, id="uuid", zoneid="zone__uuid", podid="pod__uuid",
                                   physicalnetworkid="physical_network__uuid", forvirtualnetwork="for_virtual_network",
                                   vlan="vlan")
@@ -398,8 +434,9 @@ def _account(caller, p):
 @register
 class CreateNetwork(Command):
     name = "createNetwork"
-    description = "Creates a shared guest network (a Basic zone's one network, or a VLAN of an Advanced zone)"
-    authorized = (ROLE_ADMIN,)
+    description = ("Creates a guest network: an account's isolated network (any role), or a shared one (a Basic "
+                   "zone's one network, or a VLAN of an Advanced zone; root admins)")
+    authorized = ALL_ROLES
     response_name = "network"
     serializer = NetworkSerializer
     params = (
@@ -436,12 +473,12 @@ class CreateNetwork(Command):
 
 
 class _NetworkJob(Command):
-    authorized = (ROLE_ADMIN,)
+    authorized = ALL_ROLES
     is_async = True
     instance_type = "Network"
 
     def job_instance(self, caller, params):
-        return find(Network, params["id"], "id")
+        return find_network(caller, params["id"])
 
 
 @register
@@ -457,7 +494,7 @@ class UpdateNetwork(_NetworkJob):
 
     def execute(self, caller, **p):
         return networks.update_network(
-            caller, find(Network, p["id"], "id"), name=p.get("name"), display_text=p.get("displaytext"),
+            caller, find_network(caller, p["id"]), name=p.get("name"), display_text=p.get("displaytext"),
             network_domain=p.get("networkdomain"),
             offering=find_optional(NetworkOffering, p.get("networkofferingid"), "networkofferingid"))
 
@@ -469,7 +506,19 @@ class DeleteNetwork(_NetworkJob):
     params = (Param("id", "uuid", required=True, description="the network's id"),)
 
     def execute(self, caller, **p):
-        networks.delete_network(caller, find(Network, p["id"], "id"))
+        networks.delete_network(caller, find_network(caller, p["id"]))
+        return SUCCESS
+
+
+@register
+class RestartNetwork(_NetworkJob):
+    name = "restartNetwork"
+    description = "Applies every rule of an isolated network to its router again; with cleanup, on a new router"
+    params = (Param("id", "uuid", required=True, description="the network's id"),
+              Param("cleanup", "boolean", description="destroy the router and start a new one (default false)"))
+
+    def execute(self, caller, **p):
+        routers.restart_network(caller, find_network(caller, p["id"]), cleanup=p.get("cleanup", False))
         return SUCCESS
 
 

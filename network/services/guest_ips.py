@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 
 from cloudstack_ui.errors import InsufficientCapacity, InvalidParameter
 from infrastructure.models import Pod
-from network.models import GuestIpAddress, Network
+from network.models import GuestIpAddress, Network, PortForwardingRule, PublicIpAddress
 
 
-def _random_mac() -> str:
+def random_mac() -> str:
     """A locally administered unicast MAC (02:...)."""
     return "02:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(5))
 
@@ -65,7 +65,7 @@ def allocate_guest_ip(network: Network, *, pod: Pod | None = None, requested: st
         try:
             with transaction.atomic():
                 return GuestIpAddress.objects.create(network=network, ip_range=ip_range, zone_id=network.zone_id,
-                                                     address=str(address), mac_address=_random_mac())
+                                                     address=str(address), mac_address=random_mac())
         except IntegrityError:
             if GuestIpAddress.objects.filter(network=network, address=str(address)).exists():
                 raise
@@ -74,5 +74,8 @@ def allocate_guest_ip(network: Network, *, pod: Pod | None = None, requested: st
 
 @transaction.atomic
 def release_guest_ip(guest_ip: GuestIpAddress) -> None:
-    """Give the address (and its MAC) back to the network."""
+    """Give the address (and its MAC) back to the network, with the port
+    forwarding rules to it and the static NAT onto it."""
+    PortForwardingRule.objects.filter(guest_ip_id=guest_ip.pk).delete()
+    PublicIpAddress.objects.filter(static_nat_ip_id=guest_ip.pk).update(static_nat_ip=None)
     GuestIpAddress.objects.filter(pk=guest_ip.pk).delete()

@@ -16,9 +16,11 @@ from network.models import PhysicalNetwork, StorageNetworkIpRange, TrafficType, 
 def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, start_ip: str, end_ip: str | None = None,
                          vlan: str | None = None, pod: Pod | None = None,
                          physical_network: PhysicalNetwork | None = None,
-                         for_virtual_network: bool | None = None, network=None) -> VlanIpRange:
+                         for_virtual_network: bool | None = None, network=None, account=None,
+                         domain=None) -> VlanIpRange:
     """A public range, or a guest range of a guest network (in a Basic zone,
-    a pod's range of the zone's guest network)."""
+    a pod's range of the zone's guest network); a public range may be
+    dedicated to one account or one domain (guide 13.11)."""
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     if for_virtual_network is None:
@@ -43,8 +45,11 @@ def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, star
     if physical_network is not None and physical_network.zone_id != zone.pk:
         raise InvalidParameter(f"physicalnetworkid: physical network {physical_network.name} is not in zone "
                                f"{zone.name}", field="physicalnetworkid")
+    if (account is not None or domain is not None) and not for_virtual_network:
+        raise InvalidParameter("account: only public ranges are dedicated", field="account")
     subnet, gateway_ip, start, end = check_range(gateway=gateway, netmask=netmask, start=start_ip, end=end_ip)
-    for other in [*zone.vlan_ip_ranges.all(), *zone.storage_ip_ranges.all()]:
+    for other in [*zone.vlan_ip_ranges.exclude(network__offering__guest_ip_type="Isolated"),
+                  *zone.storage_ip_ranges.all()]:
         if overlaps(start, end, other.start_ip, other.end_ip):
             raise InvalidParameter(f"startip: {start}-{end} overlaps the IP range {other.start_ip}-{other.end_ip}",
                                    field="startip")
@@ -60,7 +65,8 @@ def create_vlan_ip_range(caller, zone: Zone, *, gateway: str, netmask: str, star
         zone=zone, pod=pod, physical_network=physical_network or (network.physical_network if network else None),
         vlan=network.vlan if network is not None and vlan is None else parse_vlan_id(vlan), gateway=str(gateway_ip),
         netmask=netmask_text(subnet.prefixlen), start_ip=str(start), end_ip=str(end),
-        for_virtual_network=for_virtual_network, network=network,
+        for_virtual_network=for_virtual_network, network=network, account=account,
+        domain=None if account is not None else domain,
     )
 
 
@@ -69,9 +75,45 @@ def delete_vlan_ip_range(caller, ip_range: VlanIpRange) -> None:
     """A range leaves once none of its addresses is given out."""
     ensure_root_admin(caller)
     ip_range = locked(VlanIpRange, ip_range)
-    if ip_range.guest_ips.exists():
+    if ip_range.guest_ips.exists() or ip_range.public_ips.exists():
         raise ResourceInUse(f"id: addresses of range {ip_range} are in use", field="id")
     ip_range.delete()
+
+
+@transaction.atomic
+def dedicate_public_ip_range(caller, ip_range: VlanIpRange, *, account=None, domain=None) -> VlanIpRange:
+    """Dedicate a public range of the zone's pool to one account (or one
+    domain); refused when another account holds addresses of it."""
+    ensure_root_admin(caller)
+    ip_range = locked(VlanIpRange, ip_range)
+    if not ip_range.for_virtual_network:
+        raise InvalidParameter(f"id: {ip_range} is a guest range; only public ranges are dedicated", field="id")
+    if ip_range.account_id or ip_range.domain_id:
+        raise InvalidParameter(f"id: public range {ip_range} is already dedicated", field="id")
+    if account is None and domain is None:
+        raise InvalidParameter("account: name the account (with domainid) or the domain", field="account")
+    holders = ip_range.public_ips.exclude(account=account) if account is not None else \
+        ip_range.public_ips.exclude(account__domain__path__startswith=domain.path)
+    holder = holders.select_related("account").first()
+    if holder is not None:
+        raise ResourceInUse(f"id: {holder.address} of range {ip_range} is held by account {holder.account.name}",
+                            field="id")
+    ip_range.account, ip_range.domain = account, None if account is not None else domain
+    ip_range.save(update_fields=["account", "domain"])
+    return ip_range
+
+
+@transaction.atomic
+def release_public_ip_range(caller, ip_range: VlanIpRange) -> VlanIpRange:
+    """Give a dedicated public range back to the zone's pool; addresses
+    already held stay with their accounts."""
+    ensure_root_admin(caller)
+    ip_range = locked(VlanIpRange, ip_range)
+    if not (ip_range.account_id or ip_range.domain_id):
+        raise InvalidParameter(f"id: public range {ip_range} is not dedicated", field="id")
+    ip_range.account = ip_range.domain = None
+    ip_range.save(update_fields=["account", "domain"])
+    return ip_range
 
 
 

@@ -2,21 +2,32 @@
 network whose addresses are its pods' guest ranges; an Advanced zone has
 shared networks, each on its own VLAN with its gateway, subnet and range,
 open to the whole zone, one domain (and optionally its subdomains) or one
-account. Isolated networks need the virtual router and are refused until it
-runs."""
+account. An isolated network belongs to one account, which creates it
+itself; it is a row (Allocated) until its first instance starts, when
+network.services.routers implements it."""
+from ipaddress import IPv4Address, IPv4Network
+
 from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Account, Domain
-from accounts.services.scope import ancestor_paths
+from accounts.services.scope import ancestor_paths, ensure_can_admin_account
 from accounts.services.validation import clean_network_domain, require_name
+from cloudstack_ui.config.keys import get_value
 from cloudstack_ui.dependents import delete_checked
-from cloudstack_ui.errors import InvalidParameter, ResourceInUse
+from cloudstack_ui.errors import InvalidParameter, NotFound, ResourceInUse, ResourceUnavailable
+from cloudstack_ui.jobs.events import record_event
 from infrastructure.models import Zone
 from infrastructure.services.access import ensure_root_admin, locked
-from infrastructure.services.addressing import check_range, parse_vlan_id, parse_vlan_ranges
-from network.models import Network, NetworkOffering, PhysicalNetwork, TrafficType
+from infrastructure.services.addressing import check_range, parse_ip, parse_netmask, parse_vlan_id, parse_vlan_ranges
+from network.models import Network, NetworkOffering, PhysicalNetwork, TrafficType, VlanIpRange
 from network.services.ip_ranges import create_vlan_ip_range
+from network.services.ownership import ensure_can_manage_network
+from network.services.public_ips import release_network_ips
+from network.services.routers import remove_network_router
+from network.settings_keys import GUEST_DOMAIN_SUFFIX
+
+DEFAULT_GUEST_CIDR = "10.1.1.0/24"
 
 
 def visible_networks(caller):
@@ -32,6 +43,14 @@ def visible_networks(caller):
     if caller.is_domain_admin:
         return networks.filter(shared | Q(domain__path__startswith=domain.path))
     return networks.filter(shared | Q(account_id=caller.account_id))
+
+
+def find_network(caller, uuid, field: str = "id") -> Network:
+    """A network the caller can see; another account's looks unknown."""
+    network = visible_networks(caller).filter(uuid=uuid).first() if uuid is not None else None
+    if network is None:
+        raise NotFound(f"{field}: no network has the id {uuid}", field=field)
+    return network
 
 
 def _guest_physical_network(zone: Zone, physical_network: PhysicalNetwork | None) -> PhysicalNetwork | None:
@@ -51,15 +70,14 @@ def create_network(caller, zone: Zone, offering: NetworkOffering, *, name: str, 
                    domain: Domain | None = None, account: Account | None = None, subdomain_access: bool = True,
                    network_domain: str = "") -> Network:
     """A shared guest network, with its first IP range in an Advanced zone."""
+    if offering.guest_ip_type == NetworkOffering.GuestIpType.ISOLATED:
+        return create_isolated_network(caller, zone, offering, name=name, display_text=display_text,
+                                       physical_network=physical_network, gateway=gateway, netmask=netmask,
+                                       account=account, network_domain=network_domain)
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     name = require_name(name, "name", "network name")
-    if offering.state != NetworkOffering.State.ENABLED:
-        raise InvalidParameter(f"networkofferingid: network offering {offering.name} is disabled",
-                               field="networkofferingid")
-    if offering.guest_ip_type == NetworkOffering.GuestIpType.ISOLATED:
-        raise InvalidParameter(f"networkofferingid: {offering.name} makes isolated networks, which need the virtual "
-                               f"router; this version does not run it yet", field="networkofferingid")
+    _check_offering_enabled(offering)
     if zone.networks.filter(name__iexact=name).exists():
         raise InvalidParameter(f"name: zone {zone.name} already has a network named {name}", field="name")
     physical_network = _guest_physical_network(zone, physical_network)
@@ -95,6 +113,107 @@ def create_network(caller, zone: Zone, offering: NetworkOffering, *, name: str, 
     return network
 
 
+def _check_offering_enabled(offering: NetworkOffering) -> None:
+    if offering.state != NetworkOffering.State.ENABLED:
+        raise InvalidParameter(f"networkofferingid: network offering {offering.name} is disabled",
+                               field="networkofferingid")
+
+
+def _isolated_subnet(zone: Zone, account: Account, gateway: str, netmask: str) -> tuple[IPv4Network, IPv4Address]:
+    """The subnet and gateway of a new isolated network: the ones given, or
+    the zone's guest CIDR (its next free sibling when the account already
+    uses it), gateway its first address. Refuses a subnet overlapping
+    another network of the account in the zone: an instance on both would
+    not know where to route."""
+    own = [IPv4Network(cidr) for cidr in Network.objects.filter(zone=zone, account=account).exclude(cidr="")
+           .values_list("cidr", flat=True)]
+    if gateway or netmask:
+        if not (gateway and netmask):
+            raise InvalidParameter("netmask: an isolated network's gateway and netmask come together",
+                                   field="netmask" if gateway else "gateway")
+        gateway_ip = parse_ip(gateway, "gateway")
+        subnet = IPv4Network(f"{gateway_ip}/{parse_netmask(netmask)}", strict=False)
+        if subnet.prefixlen > 29:
+            raise InvalidParameter(f"netmask: a /{subnet.prefixlen} subnet leaves no room for instances; at most /29",
+                                   field="netmask")
+        if gateway_ip in (subnet.network_address, subnet.broadcast_address):
+            raise InvalidParameter(f"gateway: {gateway_ip} is the network or broadcast address of {subnet}",
+                                   field="gateway")
+        clash = next((cidr for cidr in own if cidr.overlaps(subnet)), None)
+        if clash is not None:
+            raise InvalidParameter(f"gateway: {subnet} overlaps {clash} of another network of account "
+                                   f"{account.name} in zone {zone.name}", field="gateway")
+        return subnet, gateway_ip
+    base = IPv4Network(zone.guest_cidr or DEFAULT_GUEST_CIDR)
+    candidate = base
+    for _attempt in range(256):
+        if not any(cidr.overlaps(candidate) for cidr in own):
+            return candidate, candidate.network_address + 1
+        candidate = IPv4Network((int(candidate.network_address) + candidate.num_addresses, candidate.prefixlen))
+    raise InvalidParameter(f"gateway: account {account.name} uses every subnet after {base} in zone {zone.name}; "
+                           f"give a gateway and netmask", field="gateway")
+
+
+def default_network_domain(account: Account) -> str:
+    """CloudStack's default network domain of an account's networks: cs<account id in hex>.<guest.domain.suffix>."""
+    return f"cs{account.pk:x}.{get_value(GUEST_DOMAIN_SUFFIX).strip('.')}"
+
+
+@transaction.atomic
+def create_isolated_network(caller, zone: Zone, offering: NetworkOffering, *, name: str, display_text: str = "",
+                            physical_network: PhysicalNetwork | None = None, gateway: str = "", netmask: str = "",
+                            account: Account | None = None, network_domain: str = "") -> Network:
+    """An account's isolated network (guide 13.2): Allocated, with its whole
+    subnet but the gateway as its guest range; its VLAN, router and source
+    NAT address come when its first instance starts."""
+    account = account or caller.account
+    if account.pk != caller.account_id:
+        ensure_can_admin_account(caller, account)
+    zone = locked(Zone, zone)
+    name = require_name(name, "name", "network name")
+    _check_offering_enabled(offering)
+    if zone.network_type != Zone.NetworkType.ADVANCED:
+        raise InvalidParameter(f"zoneid: isolated networks are for Advanced zones; {zone.name} is "
+                               f"{zone.network_type}", field="zoneid")
+    if zone.allocation_state != "Enabled" and not caller.is_root_admin:
+        raise ResourceUnavailable(f"zoneid: zone {zone.name} is disabled", field="zoneid")
+    if Network.objects.filter(zone=zone, account=account, name__iexact=name).exists():
+        raise InvalidParameter(f"name: account {account.name} already has a network named {name} in zone "
+                               f"{zone.name}", field="name")
+    physical_network = _guest_physical_network(zone, physical_network)
+    if physical_network is None:
+        raise InvalidParameter(f"zoneid: zone {zone.name} has no physical network carrying guest traffic",
+                               field="zoneid")
+    subnet, gateway_ip = _isolated_subnet(zone, account, gateway, netmask)
+    network = Network.objects.create(
+        zone=zone, offering=offering, name=name, display_text=(display_text or name).strip(),
+        physical_network=physical_network, acl_type=Network.AclType.ACCOUNT, domain=account.domain,
+        account=account, subdomain_access=False, state=Network.State.ALLOCATED, vlan="", gateway=str(gateway_ip),
+        cidr=str(subnet),
+        network_domain=clean_network_domain(network_domain) or zone.network_domain or default_network_domain(account))
+    VlanIpRange.objects.create(zone=zone, physical_network=physical_network, vlan="", gateway=str(gateway_ip),
+                               netmask=str(subnet.netmask), start_ip=str(subnet.network_address + 1),
+                               end_ip=str(subnet.broadcast_address - 1),
+                               for_virtual_network=False, network=network)
+    record_event("NETWORK.CREATE", f"Isolated network {name} created in zone {zone.name}", user=caller,
+                 account=account, resource=network)
+    return network
+
+
+def create_default_network(caller, zone: Zone, account: Account) -> Network:
+    """The isolated network CloudStack makes for an account's first
+    instance in an Advanced zone where it has none: of the Required isolated
+    offering, named after the account."""
+    offering = NetworkOffering.objects.filter(
+        guest_ip_type=NetworkOffering.GuestIpType.ISOLATED, availability=NetworkOffering.Availability.REQUIRED,
+        state=NetworkOffering.State.ENABLED).order_by("-is_default", "id").first()
+    if offering is None:
+        raise InvalidParameter(f"networkids: zone {zone.name} has no network account {account.name} may use, and no "
+                               f"enabled Required isolated offering to make one", field="networkids")
+    return create_isolated_network(caller, zone, offering, name=f"{account.name}-network", account=account,
+                                   display_text=f"Default network of account {account.name}")
+
+
 def _check_vlan_free(zone: Zone, physical_network: PhysicalNetwork | None, vlan: str) -> None:
     """A shared network's VLAN is its own: not another network's, and not in
     the physical network's guest VLAN range (kept for isolated networks)."""
@@ -114,8 +233,9 @@ def _check_vlan_free(zone: Zone, physical_network: PhysicalNetwork | None, vlan:
 def update_network(caller, network: Network, *, name: str | None = None, display_text: str | None = None,
                    network_domain: str | None = None, offering: NetworkOffering | None = None) -> Network:
     """Rename, describe, or change the network offering (guide 13.6.2: to an
-    enabled offering of the same guest type)."""
-    ensure_root_admin(caller)
+    enabled offering of the same guest type). Shared networks are the root
+    admin's; an isolated network its account's (and its admins')."""
+    ensure_can_manage_network(caller, network)
     network = locked(Network, network)
     if name is not None:
         name = require_name(name, "name", "network name")
@@ -144,9 +264,12 @@ def update_network(caller, network: Network, *, name: str | None = None, display
 
 @transaction.atomic
 def delete_network(caller, network: Network) -> None:
-    """A network leaves with its ranges once none of its addresses is in use."""
-    ensure_root_admin(caller)
+    """A network leaves with its ranges once none of its addresses is in
+    use; an isolated one with its router, VLAN and public addresses."""
+    ensure_can_manage_network(caller, network)
     remove_network(network)
+    record_event("NETWORK.DELETE", f"Network {network.name} deleted", user=caller, account=network.account,
+                 resource=network)
 
 
 @transaction.atomic
@@ -160,6 +283,9 @@ def remove_network(network: Network) -> None:
                          for a in addresses[:5])
         raise ResourceInUse(f"id: network {network.name} still has {network.guest_ips.count()} address(es) in use: "
                             f"{held}", field="id")
+    if network.is_isolated:
+        remove_network_router(network)
+        release_network_ips(network)
     network.ip_ranges.all().delete()
     delete_checked(network, hint="delete them first")
 

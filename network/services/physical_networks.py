@@ -10,6 +10,7 @@ from infrastructure.models import Zone
 from infrastructure.services.access import ensure_root_admin, locked
 from infrastructure.services.addressing import format_vlan_ranges, parse_vlan_ranges
 from network.models import PhysicalNetwork, TrafficType
+from network.services.guest_vlans import check_taken_vlans_kept, check_zone_vlan_count
 
 ISOLATION_METHODS = ("VLAN", "L3", "GRE", "STT", "VNS", "VXLAN")
 
@@ -41,6 +42,7 @@ def create_physical_network(caller, zone: Zone, *, name: str, isolation_methods:
                                field="isolationmethods")
     ranges = parse_vlan_ranges(vlan)
     _check_vlans_free(zone, ranges)
+    check_zone_vlan_count(zone, ranges)
     default_range = "POD" if zone.network_type == Zone.NetworkType.BASIC else "ZONE"
     return PhysicalNetwork.objects.create(
         zone=zone, name=name, isolation_methods=",".join(methods), vlan=format_vlan_ranges(ranges),
@@ -58,6 +60,8 @@ def update_physical_network(caller, network: PhysicalNetwork, *, vlan: str | Non
     if vlan is not None:
         ranges = parse_vlan_ranges(vlan)
         _check_vlans_free(network.zone, ranges, exclude=network)
+        check_zone_vlan_count(network.zone, ranges, exclude=network)
+        check_taken_vlans_kept(network, ranges)
         network.vlan = format_vlan_ranges(ranges)
     if tags is not None:
         network.tags = ",".join(t.strip() for t in tags.split(",") if t.strip())
