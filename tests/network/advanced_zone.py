@@ -4,12 +4,12 @@ public and management traffic, a public range, a pod, a cluster of
 Simulator hosts, primary storage and an image store."""
 from dataclasses import dataclass
 
+from cloudstack_ui.api.registry import prepare
 from compute.models import ServiceOffering
 from infrastructure.models import Cluster, Host, ImageStore, Pod, SimulatedMachine, StoragePool, Zone
 from infrastructure.services import clusters, hosts, pods, storage, zones
 from network.models import NetworkOffering, PhysicalNetwork, VlanIpRange
 from network.services import ip_ranges, physical_networks
-from cloudstack_ui.api.registry import prepare
 from tests.compute.conftest import call
 
 
