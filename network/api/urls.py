@@ -7,5 +7,7 @@ router.register("physicalnetworks", views.PhysicalNetworkViewSet, basename="phys
 router.register("vlanipranges", views.VlanIpRangeViewSet, basename="vlanipranges")
 router.register("networkofferings", views.NetworkOfferingViewSet, basename="networkofferings")
 router.register("networks", views.NetworkViewSet, basename="networks")
+router.register("publicipaddresses", views.PublicIpAddressViewSet, basename="publicipaddresses")
+router.register("routers", views.VirtualRouterViewSet, basename="routers")
 router.register("securitygroups", views.SecurityGroupViewSet, basename="securitygroups")
 urlpatterns = router.urls

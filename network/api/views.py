@@ -7,7 +7,9 @@ from network.api.serializers import (
     NetworkOfferingSerializer,
     NetworkSerializer,
     PhysicalNetworkSerializer,
+    PublicIpAddressSerializer,
     SecurityGroupSerializer,
+    VirtualRouterSerializer,
     VlanIpRangeSerializer,
 )
 
@@ -32,9 +34,43 @@ class NetworkOfferingViewSet(CommandViewSet):
 
 
 class NetworkViewSet(CommandViewSet):
+    """Guest networks; POST <id>/restart/ (cleanup=true for a new router) restarts an isolated one."""
+
     commands = {"list": "listNetworks", "retrieve": "listNetworks", "create": "createNetwork",
-                "partial_update": "updateNetwork", "destroy": "deleteNetwork"}
+                "partial_update": "updateNetwork", "destroy": "deleteNetwork", "restart": "restartNetwork"}
     serializer_class = NetworkSerializer
+
+    @action(detail=True, methods=["post"])
+    def restart(self, request, id=None):
+        return self.run_command("restart", {**request.data, "id": id})
+
+
+class PublicIpAddressViewSet(CommandViewSet):
+    """Public IP addresses: POST with networkid acquires one, DELETE releases it."""
+
+    commands = {"list": "listPublicIpAddresses", "retrieve": "listPublicIpAddresses",
+                "create": "associateIpAddress", "destroy": "disassociateIpAddress"}
+    serializer_class = PublicIpAddressSerializer
+
+
+class VirtualRouterViewSet(CommandViewSet):
+    """Virtual routers (admins): POST <id>/start/, <id>/stop/, <id>/reboot/; DELETE destroys."""
+
+    commands = {"list": "listRouters", "retrieve": "listRouters", "destroy": "destroyRouter",
+                "start": "startRouter", "stop": "stopRouter", "reboot": "rebootRouter"}
+    serializer_class = VirtualRouterSerializer
+
+    @action(detail=True, methods=["post"])
+    def start(self, request, id=None):
+        return self.run_command("start", {"id": id})
+
+    @action(detail=True, methods=["post"])
+    def stop(self, request, id=None):
+        return self.run_command("stop", {**request.data, "id": id})
+
+    @action(detail=True, methods=["post"])
+    def reboot(self, request, id=None):
+        return self.run_command("reboot", {"id": id})
 
 
 class SecurityGroupViewSet(CommandViewSet):
