@@ -933,8 +933,12 @@ def migrate_virtual_machine(caller, vm: VirtualMachine, destination: Host) -> Vi
     source = vm.host
     try:
         planner.claim_host(vm, destination)
-        # The destination enforces the rules before the instance arrives.
+        # The destination enforces the rules, and has the bridges of its
+        # isolated networks, before the instance arrives.
         apply_security_rules(vm, host=destination)
+        for nic in _nics(vm):
+            if nic.network.is_isolated:
+                routers.prepare_host_for(nic.network, destination)
         driver, access = driver_and_access(source)
         driver.migrate_instance(access, vm.internal_name, host_access(destination))
     except CloudStackError:

@@ -71,9 +71,13 @@ def create_network(caller, zone: Zone, offering: NetworkOffering, *, name: str, 
                    network_domain: str = "") -> Network:
     """A shared guest network, with its first IP range in an Advanced zone."""
     if offering.guest_ip_type == NetworkOffering.GuestIpType.ISOLATED:
+        if vlan:
+            raise InvalidParameter(f"vlan: networks of {offering.name} take a VLAN of the physical network's guest "
+                                   f"range when they are implemented", field="vlan")
         return create_isolated_network(caller, zone, offering, name=name, display_text=display_text,
                                        physical_network=physical_network, gateway=gateway, netmask=netmask,
-                                       account=account, network_domain=network_domain)
+                                       start_ip=start_ip, end_ip=end_ip, account=account,
+                                       network_domain=network_domain)
     ensure_root_admin(caller)
     zone = locked(Zone, zone)
     name = require_name(name, "name", "network name")
@@ -162,10 +166,12 @@ def default_network_domain(account: Account) -> str:
 @transaction.atomic
 def create_isolated_network(caller, zone: Zone, offering: NetworkOffering, *, name: str, display_text: str = "",
                             physical_network: PhysicalNetwork | None = None, gateway: str = "", netmask: str = "",
-                            account: Account | None = None, network_domain: str = "") -> Network:
-    """An account's isolated network (guide 13.2): Allocated, with its whole
-    subnet but the gateway as its guest range; its VLAN, router and source
-    NAT address come when its first instance starts."""
+                            start_ip: str = "", end_ip: str = "", account: Account | None = None,
+                            network_domain: str = "") -> Network:
+    """An account's isolated network (guide 13.2): Allocated, with its
+    subnet (but the gateway) as its guest range, or startip-endip of it;
+    its VLAN, router and source NAT address come when its first instance
+    starts."""
     account = account or caller.account
     if account.pk != caller.account_id:
         ensure_can_admin_account(caller, account)
@@ -185,6 +191,11 @@ def create_isolated_network(caller, zone: Zone, offering: NetworkOffering, *, na
         raise InvalidParameter(f"zoneid: zone {zone.name} has no physical network carrying guest traffic",
                                field="zoneid")
     subnet, gateway_ip = _isolated_subnet(zone, account, gateway, netmask)
+    first, last = subnet.network_address + 1, subnet.broadcast_address - 1
+    if start_ip or end_ip:
+        _subnet, _gateway, first, last = check_range(
+            gateway=str(gateway_ip), netmask=str(subnet.netmask), start=start_ip or str(first),
+            end=end_ip or str(last))
     network = Network.objects.create(
         zone=zone, offering=offering, name=name, display_text=(display_text or name).strip(),
         physical_network=physical_network, acl_type=Network.AclType.ACCOUNT, domain=account.domain,
@@ -192,8 +203,7 @@ def create_isolated_network(caller, zone: Zone, offering: NetworkOffering, *, na
         cidr=str(subnet),
         network_domain=clean_network_domain(network_domain) or zone.network_domain or default_network_domain(account))
     VlanIpRange.objects.create(zone=zone, physical_network=physical_network, vlan="", gateway=str(gateway_ip),
-                               netmask=str(subnet.netmask), start_ip=str(subnet.network_address + 1),
-                               end_ip=str(subnet.broadcast_address - 1),
+                               netmask=str(subnet.netmask), start_ip=str(first), end_ip=str(last),
                                for_virtual_network=False, network=network)
     record_event("NETWORK.CREATE", f"Isolated network {name} created in zone {zone.name}", user=caller,
                  account=account, resource=network)

@@ -275,12 +275,18 @@ def implement_network(network: Network, host: Host | None = None) -> Network:
                                                  restart_required=False)
     network.state = Network.State.IMPLEMENTED
     if host is not None and host.pk != router.host_id:
-        backend, access = _backend_and_access(host)
-        backend.prepare_bridge(access, guest_interface(network, host.hypervisor, with_address=False))
+        prepare_host_for(network, host)
     if first:
         record_event("NETWORK.IMPLEMENT", f"Network {network.name} implemented on VLAN {network.vlan} with router "
                      f"{router.name} on host {router.host.name}", account=network.account, resource=network)
     return network
+
+
+def prepare_host_for(network: Network, host: Host) -> None:
+    """Make the implemented network's VLAN bridge on `host`, for an instance
+    about to run there (started or migrated) away from its router."""
+    backend, access = _backend_and_access(host)
+    backend.prepare_bridge(access, guest_interface(network, host.hypervisor, with_address=False))
 
 
 def apply_network_rules(network: Network) -> None:

@@ -102,10 +102,16 @@ def test_subnets_of_an_accounts_networks_never_overlap(world):
         with pytest.raises(CloudStackError) as refused:
             create_isolated_network(user, zone, "d", **params)
         assert refused.value.field == field and text in refused.value.message, refused.value.message
-    with pytest.raises(CloudStackError) as refused:
-        create_isolated_network(user, zone, "a")
-    assert refused.value.field == "name"
+    for params, field in (({"name": "a"}, "name"), ({"vlan": "650"}, "vlan"),
+                          ({"gateway": "10.9.0.1", "netmask": "255.255.255.0", "startip": "10.9.1.5"}, "startip")):
+        with pytest.raises(CloudStackError) as refused:
+            create_isolated_network(user, zone, **{"name": "d", **params})
+        assert refused.value.field == field, refused.value.message
     assert Network.objects.count() == before, "refusals create nothing"
+    ranged = create_isolated_network(user, zone, "e", gateway="10.9.0.1", netmask="255.255.255.0",
+                                     startip="10.9.0.50", endip="10.9.0.60")
+    guest_range = Network.objects.get(uuid=ranged["id"]).ip_ranges.get()
+    assert (guest_range.start_ip, guest_range.end_ip) == ("10.9.0.50", "10.9.0.60")
 
 
 @pytest.mark.django_db

@@ -93,7 +93,7 @@ def test_shared_network_rules(root_admin, advanced, tenancy):
     ]:
         refused(lambda c=changes: create(root_admin, advanced, sg, **{**good, **c}), field, text)
     refused(lambda: create(root_admin, advanced, offering("DefaultIsolatedNetworkOfferingWithSourceNatService"),
-                           **good), "networkofferingid", "need the virtual router")
+                           **good), "vlan", "take a VLAN of the physical network's guest range")
     disabled = offerings.create_network_offering(root_admin, name="off", display_text="off", guest_ip_type="Shared",
                                                  services={})
     refused(lambda: create(root_admin, advanced, disabled, **good), "networkofferingid", "is disabled")
@@ -196,7 +196,8 @@ def test_offerings_and_networks_through_rest(root_admin, advanced, tenancy):
     assert bad.status_code == 400 and bad.json()["field"] == "vlan"
     user = logged_in_client(tenancy["comp1_user"])
     assert [n["name"] for n in user.get("/api/v1/networks/").json()["results"]] == ["rest-net"]
-    assert user.post("/api/v1/networks/", {}, content_type="application/json").status_code == 403
+    refused_post = user.post("/api/v1/networks/", {}, content_type="application/json")
+    assert refused_post.status_code == 400 and refused_post.json()["field"] == "zoneid", "users make isolated ones"
     deleted = api.delete(f"/api/v1/networks/{created.json()['id']}/")
     assert deleted.status_code in (202, 204) and not Network.objects.exists()
 
