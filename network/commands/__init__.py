@@ -1,2 +1,2 @@
 """CloudStack commands of the network app, one module per resource area."""
-from network.commands import networks  # noqa: F401
+from network.commands import networks, rules  # noqa: F401
