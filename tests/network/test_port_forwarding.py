@@ -8,6 +8,7 @@ import pytest
 
 from network.models import FirewallRule, PortForwardingRule, RuleState
 from tests.compute.conftest import call
+from tests.conftest import logged_in_client
 from tests.network.conftest import instance_on, isolated_network, listed, refused
 
 
@@ -131,3 +132,31 @@ def test_delete_revokes_then_removes_and_a_refusal_restores(isolated, router_app
     router_apply.failing = False
     assert call(isolated["user"], "deletePortForwardingRule", id=rule_id) == {"success": True}
     assert not PortForwardingRule.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rest_resources_run_the_same_commands(isolated, router_apply):
+    client = logged_in_client(isolated["user"])
+    created = client.post("/api/v1/portforwardingrules/", {
+        "ipaddressid": str(isolated["ip"].uuid), "protocol": "tcp", "publicport": 2222, "privateport": 22,
+        "virtualmachineid": str(isolated["web1"].uuid)}, content_type="application/json")
+    assert created.status_code == 202, created.content
+    job = client.get(created["Location"]).json()
+    assert job["jobstatus"] == 1 and job["jobinstancetype"] == "FirewallRule", job
+    rule_id = job["jobresult"]["portforwardingrule"]["id"]
+    listed_rules = client.get("/api/v1/portforwardingrules/").json()
+    assert listed_rules["count"] == 1 and listed_rules["results"][0]["id"] == rule_id
+    firewall = client.get("/api/v1/firewallrules/").json()["results"]
+    assert [r["startport"] for r in firewall] == [2222], "openfirewall's rule"
+    assert client.get(f"/api/v1/portforwardingrules/{rule_id}/").json()["publicport"] == "2222"
+    conflict = client.post("/api/v1/portforwardingrules/", {
+        "ipaddressid": str(isolated["ip"].uuid), "protocol": "tcp", "publicport": 2222, "privateport": 22,
+        "virtualmachineid": str(isolated["web2"].uuid), "openfirewall": False}, content_type="application/json")
+    assert conflict.status_code == 409 and "publicport" in conflict.content.decode()
+    assert client.delete(f"/api/v1/portforwardingrules/{rule_id}/").status_code == 202
+    assert not PortForwardingRule.objects.exists()
+    egress = client.post("/api/v1/egressfirewallrules/", {"networkid": str(isolated["web"].uuid), "protocol": "all"},
+                         content_type="application/json")
+    assert client.get(egress["Location"]).json()["jobresult"]["firewallrule"]["traffictype"] == "Egress"
+    other = logged_in_client(isolated["sales"])
+    assert other.get(f"/api/v1/firewallrules/{firewall[0]['id']}/").status_code == 404
