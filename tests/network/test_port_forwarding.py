@@ -6,9 +6,11 @@ rule, Add -> Active, a refused apply removes both rows, a refused delete
 leaves the rule Active."""
 import pytest
 
+from cloudstack_ui.errors import NetworkRuleConflict
 from network.models import FirewallRule, PortForwardingRule, RuleState
+from network.services import port_forwarding
 from tests.compute.conftest import call
-from tests.conftest import logged_in_client
+from tests.conftest import all_at_once, logged_in_client
 from tests.network.conftest import instance_on, isolated_network, listed, refused
 
 
@@ -160,3 +162,23 @@ def test_rest_resources_run_the_same_commands(isolated, router_apply):
     assert client.get(egress["Location"]).json()["jobresult"]["firewallrule"]["traffictype"] == "Egress"
     other = logged_in_client(isolated["sales"])
     assert other.get(f"/api/v1/firewallrules/{firewall[0]['id']}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_creates_never_share_a_public_port(isolated, router_apply):
+    """The public address's row lock: of 8 requests for one public port,
+    one records its rule and the others are refused as conflicts."""
+    outcomes = []
+
+    def create():
+        try:
+            port_forwarding.record_port_forwarding_rule(
+                isolated["user"], isolated["ip"], vm_uuid=isolated["web1"].uuid, protocol="tcp", public_port=2222,
+                private_port=22, open_firewall=False)
+            outcomes.append("recorded")
+        except NetworkRuleConflict as refusal:
+            outcomes.append(refusal.field)
+
+    all_at_once(create, 8)
+    assert sorted(outcomes) == ["publicport"] * 7 + ["recorded"]
+    assert PortForwardingRule.objects.count() == 1
