@@ -182,3 +182,22 @@ def test_concurrent_creates_never_share_a_public_port(isolated, router_apply):
     all_at_once(create, 8)
     assert sorted(outcomes) == ["publicport"] * 7 + ["recorded"]
     assert PortForwardingRule.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_update_changes_the_private_side_and_a_refusal_changes_nothing(isolated, router_apply):
+    rule_id = forward(isolated, publicport=8080, publicendport=8081, privateport=80, privateendport=81,
+                      openfirewall=False)["portforwardingrule"]["id"]
+    changed = call(isolated["user"], "updatePortForwardingRule", id=rule_id, privateport=9000,
+                   virtualmachineid=isolated["web2"].uuid)["portforwardingrule"]
+    assert (changed["privateport"], changed["privateendport"], changed["virtualmachinename"]) == (
+        "9000", "9001", "web2"), "the private range keeps the public range's size"
+    refused(lambda: call(isolated["user"], "updatePortForwardingRule", id=rule_id, privateport=10,
+                         privateendport=20), "privateendport", "has 11 ports")
+    refused(lambda: call(isolated["user"], "updatePortForwardingRule", id=rule_id,
+                         virtualmachineid=isolated["shop1"].uuid), "virtualmachineid", "has no NIC on network web")
+    router_apply.failing = True
+    before = PortForwardingRule.objects.values().get()
+    with pytest.raises(Exception, match="the host refused"):
+        call(isolated["user"], "updatePortForwardingRule", id=rule_id, privateport=22)
+    assert PortForwardingRule.objects.values().get() == before
