@@ -30,19 +30,24 @@ def forget_added_rule(rule) -> None:
     type(rule).objects.filter(pk=rule.pk, state=RuleState.ADD).delete()
 
 
-def revoke_rule(rule) -> None:
-    """Take a rule off the router and delete it; when the router refuses,
-    the rule is Active again and the error raised."""
+def revoke_rule(rule, *companions) -> None:
+    """Take a rule (and the `companions` that go with it: the ingress rule
+    a port forwarding rule opened) off the router and delete them; when the
+    router refuses, they are Active again and the error raised."""
+    revoked = (rule, *companions)
     with transaction.atomic():
-        locked = type(rule).objects.select_for_update().get(pk=rule.pk)
-        locked.state = RuleState.REVOKE
-        locked.save(update_fields=["state"])
+        for each in revoked:
+            locked = type(each).objects.select_for_update().get(pk=each.pk)
+            locked.state = RuleState.REVOKE
+            locked.save(update_fields=["state"])
     try:
         routers.apply_network_rules(rule.network)
     except CloudStackError:
-        restore_revoked_rule(rule)
+        for each in revoked:
+            restore_revoked_rule(each)
         raise
-    type(rule).objects.filter(pk=rule.pk).delete()
+    for each in reversed(revoked):
+        type(each).objects.filter(pk=each.pk).delete()
 
 
 def restore_revoked_rule(rule) -> None:

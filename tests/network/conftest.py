@@ -1,15 +1,17 @@
-"""Shared network fixtures: `router_apply` stands in for the virtual
-router (network.services.routers.apply_network_rules) and `isolated` builds
-an Advanced zone with a public range and isolated networks whose accounts
-have instances on them."""
+"""Shared network fixtures: `isolated` builds an Advanced zone with a
+public range, a Simulator host and isolated networks implemented there
+(each with its router) whose accounts have instances on them;
+`router_apply` watches network.services.routers.apply_network_rules (the
+real one runs: the Simulator machine stores what its router was given)
+and makes the router's host refuse changes on request."""
 from dataclasses import dataclass, field
 
 import pytest
 
 from cloudstack_ui.errors import CloudStackError
 from compute.models import Nic, OsType, ServiceOffering, Template, VirtualMachine
-from infrastructure.hypervisors.base import HypervisorOperationFailed
-from infrastructure.services import zones
+from infrastructure.models import SimulatedMachine, SimulatedRouter
+from infrastructure.services import clusters, hosts, pods, zones
 from network.models import (
     FirewallRule,
     GuestIpAddress,
@@ -26,10 +28,19 @@ from network.services.public_ips import allocate_public_ip
 @dataclass
 class RouterApply:
     """The calls made to apply a network's rules, each with the rules'
-    states the router was given; `failing` makes the next calls refuse."""
+    states the router was given; `failing = True` makes the router's host
+    refuse the next changes (the Simulator's failing operation router_apply)."""
 
+    apply: object
     calls: list = field(default_factory=list)
-    failing: bool = False
+
+    @property
+    def failing(self) -> bool:
+        return SimulatedMachine.objects.filter(failing_operations="router_apply").exists()
+
+    @failing.setter
+    def failing(self, value: bool) -> None:
+        SimulatedMachine.objects.update(failing_operations="router_apply" if value else "")
 
     def __call__(self, network):
         self.calls.append({
@@ -40,15 +51,19 @@ class RouterApply:
             "static_nat": sorted(network.public_ips.filter(static_nat_ip__isnull=False)
                                  .values_list("address", "static_nat_ip__address")),
         })
-        if self.failing:
-            raise HypervisorOperationFailed(f"router r-{network.pk}-VM: the host refused the configuration")
+        self.apply(network)
 
 
 @pytest.fixture
 def router_apply(monkeypatch) -> RouterApply:
-    recorder = RouterApply()
+    recorder = RouterApply(apply=routers.apply_network_rules)
     monkeypatch.setattr(routers, "apply_network_rules", recorder)
     return recorder
+
+
+def router_config(network: Network) -> dict:
+    """What the network's router on the Simulator machine was last given."""
+    return SimulatedRouter.objects.get(name=network.router.name).config
 
 
 def isolated_network(zone, physical, account, name: str, third: int) -> Network:
@@ -58,7 +73,7 @@ def isolated_network(zone, physical, account, name: str, third: int) -> Network:
         name=name, zone=zone, physical_network=physical, account=account, domain=account.domain,
         offering=NetworkOffering.objects.get(name="DefaultIsolatedNetworkOfferingWithSourceNatService"),
         acl_type=Network.AclType.ACCOUNT, gateway=f"10.1.{third}.1", cidr=f"10.1.{third}.0/24",
-        state=Network.State.IMPLEMENTED, vlan=str(100 + third))
+        state=Network.State.ALLOCATED, vlan="")
     VlanIpRange.objects.create(zone=zone, gateway=f"10.1.{third}.1", netmask="255.255.255.0",
                                start_ip=f"10.1.{third}.2", end_ip=f"10.1.{third}.254", for_virtual_network=False,
                                network=network, vlan=str(100 + third))
@@ -89,6 +104,11 @@ def isolated(root_admin, tenancy):
                              internal_dns1="10.0.0.2")
     physical = physical_networks.create_physical_network(root_admin, zone, name="phys", vlan="100-199")
     physical_networks.add_traffic_type(root_admin, physical, traffic_type="Guest")
+    pod = pods.create_pod(root_admin, zone, name="pod", gateway="192.168.10.1", netmask="/24",
+                          start_ip="192.168.10.10", end_ip="192.168.10.20")
+    SimulatedMachine.objects.create(name="adv-h1")
+    host = hosts.add_host(root_admin, clusters.add_cluster(root_admin, pod, name="c1", hypervisor="Simulator"),
+                          url="simulator://adv-h1", password="password")
     ip_ranges.create_vlan_ip_range(root_admin, zone, gateway="198.51.100.1", netmask="255.255.255.0",
                                    start_ip="198.51.100.10", end_ip="198.51.100.40", vlan="50",
                                    for_virtual_network=True)
@@ -100,13 +120,17 @@ def isolated(root_admin, tenancy):
     user, sales = tenancy["comp1_user"], tenancy["sales_user"]
     web = isolated_network(zone, physical, user.account, "web", 1)
     shop = isolated_network(zone, physical, sales.account, "shop", 2)
-    return {
-        "tenancy": tenancy, "zone": zone, "user": user, "sales": sales, "web": web, "shop": shop,
+    world = {
+        "tenancy": tenancy, "zone": zone, "user": user, "sales": sales, "web": web, "shop": shop, "host": host,
         "web1": instance_on(web, "web1"), "web2": instance_on(web, "web2"), "shop1": instance_on(shop, "shop1"),
         "source_nat": allocate_public_ip(user.account, web, source_nat=True),
         "ip": allocate_public_ip(user.account, web), "ip2": allocate_public_ip(user.account, web),
         "shop_ip": allocate_public_ip(sales.account, shop),
     }
+    for network in (web, shop):
+        routers.implement_network(network, host)
+        network.refresh_from_db()
+    return world
 
 
 def rows():

@@ -19,8 +19,8 @@ import pytest
 
 from compute.models import ServiceOffering, Template, VirtualMachine
 from network.models import Network, VirtualRouter
-from tests.conftest import remove_pool
 from tests.compute.conftest import call
+from tests.conftest import remove_pool
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
               pytest.mark.usefixtures("jobs_run_eagerly")]

@@ -11,7 +11,7 @@ from network.models import FirewallRule, PortForwardingRule, RuleState
 from network.services import port_forwarding
 from tests.compute.conftest import call
 from tests.conftest import all_at_once, logged_in_client
-from tests.network.conftest import instance_on, isolated_network, listed, refused
+from tests.network.conftest import instance_on, isolated_network, listed, refused, router_config
 
 
 def forward(world, caller=None, ip="ip", vm="web1", **params):
@@ -32,6 +32,11 @@ def test_a_rule_forwards_to_the_instance_and_opens_the_firewall(isolated, router
     assert router_apply.calls[0]["port_forwarding"] == [(rule.uuid, RuleState.ADD)]
     assert router_apply.calls[0]["firewall"] == [(opened.uuid, RuleState.ADD)], "applied together, once"
     assert len(router_apply.calls) == 1
+    web_ip = isolated["web1"].nics.get().guest_ip.address
+    assert router_config(isolated["web"])["port_forwards"] == [{
+        "protocol": "tcp", "public_ip": isolated["ip"].address, "public_start": 8080, "public_end": 8081,
+        "private_ip": web_ip, "private_start": 80, "private_end": 81, "source_cidrs": []}], "the router has it"
+    assert router_config(isolated["web"])["firewall"][0]["start_port"] == 8080
     assert (shown["publicport"], shown["publicendport"], shown["privateport"], shown["privateendport"]) == (
         "8080", "8081", "80", "81")
     web1 = isolated["web1"]
@@ -117,7 +122,7 @@ def test_not_on_a_static_nat_address(isolated, router_apply):
 @pytest.mark.django_db
 def test_a_refused_apply_removes_the_rule_and_its_firewall_rule(isolated, router_apply):
     router_apply.failing = True
-    with pytest.raises(Exception, match="the host refused"):
+    with pytest.raises(Exception, match="refused the change"):
         forward(isolated)
     assert router_apply.calls[0]["port_forwarding"][0][1] == RuleState.ADD
     assert not PortForwardingRule.objects.exists() and not FirewallRule.objects.exists(), "nothing half-applied"
@@ -127,7 +132,7 @@ def test_a_refused_apply_removes_the_rule_and_its_firewall_rule(isolated, router
 def test_delete_revokes_then_removes_and_a_refusal_restores(isolated, router_apply):
     rule_id = forward(isolated, openfirewall=False)["portforwardingrule"]["id"]
     router_apply.failing = True
-    with pytest.raises(Exception, match="the host refused"):
+    with pytest.raises(Exception, match="refused the change"):
         call(isolated["user"], "deletePortForwardingRule", id=rule_id)
     assert router_apply.calls[-1]["port_forwarding"][0][1] == RuleState.REVOKE
     assert PortForwardingRule.objects.get(uuid=rule_id).state == RuleState.ACTIVE
@@ -198,6 +203,15 @@ def test_update_changes_the_private_side_and_a_refusal_changes_nothing(isolated,
                          virtualmachineid=isolated["shop1"].uuid), "virtualmachineid", "has no NIC on network web")
     router_apply.failing = True
     before = PortForwardingRule.objects.values().get()
-    with pytest.raises(Exception, match="the host refused"):
+    with pytest.raises(Exception, match="refused the change"):
         call(isolated["user"], "updatePortForwardingRule", id=rule_id, privateport=22)
     assert PortForwardingRule.objects.values().get() == before
+
+
+@pytest.mark.django_db
+def test_the_firewall_rule_a_forward_opened_goes_with_it(isolated, router_apply):
+    shown = forward(isolated, publicport=8080, privateport=80)["portforwardingrule"]
+    assert FirewallRule.objects.get().related_rule.uuid.hex == shown["id"].replace("-", "")
+    call(isolated["user"], "deletePortForwardingRule", id=shown["id"])
+    assert not FirewallRule.objects.exists() and not PortForwardingRule.objects.exists()
+    assert router_config(isolated["web"])["firewall"] == [], "the router no longer opens the port"

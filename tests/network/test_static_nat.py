@@ -70,13 +70,13 @@ def test_an_instance_has_one_static_nat_address(isolated, router_apply):
 @pytest.mark.django_db
 def test_a_refused_apply_changes_nothing(isolated, router_apply):
     router_apply.failing = True
-    with pytest.raises(Exception, match="the host refused"):
+    with pytest.raises(Exception, match="refused the change"):
         enable(isolated)
     assert router_apply.calls[0]["static_nat"], "the router was given the mapping"
     assert mapped(isolated) is None
     router_apply.failing = False
     enable(isolated)
     router_apply.failing = True
-    with pytest.raises(Exception, match="the host refused"):
+    with pytest.raises(Exception, match="refused the change"):
         call(isolated["user"], "disableStaticNat", ipaddressid=isolated["ip"].uuid)
     assert mapped(isolated) == isolated["web1"].nics.get().guest_ip, "still mapped"
