@@ -1,0 +1,147 @@
+"""Ansible's ngine_io.cloudstack modules, as bundled with the `ansible`
+package and unmodified, drive an isolated network against a live server:
+network, instance, public IPs, firewall, port forwarding and static NAT are
+created, a second run changes nothing (the modules compare our answers
+with what they asked for), and state=absent removes them again."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accounts.services.users import register_user_keys
+from compute.models import VirtualMachine
+from network.models import FirewallRule, Network, PortForwardingRule, PublicIpAddress
+from tests.compute.conftest import ready_template
+from tests.network.advanced_zone import build_advanced_zone, isolated_offering
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PLAYBOOK_TIMEOUT = 120
+FORWARDED_IP = "203.0.113.20"
+STATIC_NAT_IP = "203.0.113.21"
+
+
+def ansible_playbook() -> Path:
+    binary = Path(sys.executable).parent / "ansible-playbook"
+    if not binary.exists():
+        pytest.fail(f"ansible-playbook is not installed next to {sys.executable}: pip install -e '.[test]'")
+    return binary
+
+
+def task(name: str, module: str, **args) -> dict:
+    return {"name": name, f"ngine_io.cloudstack.{module}": {"zone": "adv", **args}}
+
+
+def setup_tasks(template: str) -> list[dict]:
+    return [
+        task("network", "cs_network", name="web", display_text="web tier",
+             network_offering=isolated_offering().name),
+        task("instance", "cs_instance", name="web1", template=template, service_offering="Small Instance",
+             networks=["web"]),
+        task("forwarded address", "cs_ip_address", ip_address=FORWARDED_IP, network="web"),
+        task("firewall", "cs_firewall", ip_address=FORWARDED_IP, port=2222, cidrs=["198.51.100.0/24"]),
+        task("port forward", "cs_portforward", ip_address=FORWARDED_IP, public_port=2222, private_port=22,
+             vm="web1", network="web"),
+        task("static NAT address", "cs_ip_address", ip_address=STATIC_NAT_IP, network="web"),
+        task("static NAT", "cs_staticnat", ip_address=STATIC_NAT_IP, vm="web1", network="web"),
+    ]
+
+
+def teardown_tasks() -> list[dict]:
+    return [
+        task("no static NAT", "cs_staticnat", ip_address=STATIC_NAT_IP, state="absent"),
+        task("no static NAT address", "cs_ip_address", ip_address=STATIC_NAT_IP, state="absent"),
+        task("no port forward", "cs_portforward", ip_address=FORWARDED_IP, public_port=2222, private_port=22,
+             state="absent"),
+        task("no firewall", "cs_firewall", ip_address=FORWARDED_IP, port=2222, cidrs=["198.51.100.0/24"],
+             state="absent"),
+        task("no forwarded address", "cs_ip_address", ip_address=FORWARDED_IP, state="absent"),
+        task("no instance", "cs_instance", name="web1", state="expunged"),
+        task("no network", "cs_network", name="web", state="absent"),
+    ]
+
+
+def run_playbook(tmp_path: Path, name: str, tasks: list[dict], env: dict) -> list[dict]:
+    """Run a one-play playbook on localhost; its tasks' results, in order."""
+    playbook = tmp_path / f"{name}.yml"
+    # JSON is YAML: the playbook is written as the data it is.
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    done = subprocess.run([str(ansible_playbook()), "-i", "localhost,", "-c", "local", str(playbook)],
+                          env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"{name}: no JSON report (rc {done.returncode}):\n{done.stdout}\n{done.stderr}")
+    results = [t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]]
+    failed = [(t["task"]["name"], t["hosts"]["localhost"].get("msg"))
+              for t in report["plays"][0]["tasks"] if t["hosts"]["localhost"].get("failed")]
+    assert not failed and done.returncode == 0, f"{name}: {failed}\n{done.stderr}"
+    assert len(results) == len(tasks)
+    return results
+
+
+@pytest.fixture
+def ansible_env(live_server, root_admin, tenancy, tmp_path):
+    user = tenancy["comp1_user"]
+    key, secret = register_user_keys(user, user)
+    home = tmp_path / "ansible-home"
+    home.mkdir()
+    return {
+        **os.environ,
+        "CLOUDSTACK_ENDPOINT": f"{live_server.url}/client/api",
+        "CLOUDSTACK_KEY": key,
+        "CLOUDSTACK_SECRET": secret,
+        "CLOUDSTACK_TIMEOUT": "30",
+        "ANSIBLE_STDOUT_CALLBACK": "json",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_HOME": str(home),
+        "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+
+
+def test_the_ansible_modules_build_an_isolated_network_idempotently_and_remove_it(root_admin, tenancy, tmp_path,
+                                                                                    ansible_env):
+    zone = build_advanced_zone(root_admin, tmp_path)
+    template = ready_template(zone, root_admin)
+    user = tenancy["comp1_user"]
+
+    first = run_playbook(tmp_path, "setup", setup_tasks(template.name), ansible_env)
+    assert [r["changed"] for r in first] == [True] * len(first)
+    network = Network.objects.get(name="web", account=user.account)
+    assert (network.display_text, network.state) == ("web tier", "Implemented")
+    vm = VirtualMachine.objects.get(name="web1", account=user.account)
+    assert vm.state == "Running"
+    forwarded = PublicIpAddress.objects.get(address=FORWARDED_IP)
+    assert forwarded.network == network and not forwarded.is_source_nat
+    rule = FirewallRule.objects.get(public_ip=forwarded)
+    assert (rule.protocol, rule.start_port, rule.end_port) == ("tcp", 2222, 2222)
+    forward = PortForwardingRule.objects.get(public_ip=forwarded)
+    assert (forward.public_start, forward.private_start, forward.guest_ip) == (2222, 22, vm.nics.get().guest_ip)
+    static_nat = PublicIpAddress.objects.get(address=STATIC_NAT_IP)
+    assert static_nat.static_nat_ip == vm.nics.get().guest_ip
+    assert first[0]["network_offering"] == isolated_offering().name and first[0]["cidr"] == "10.1.1.0/24"
+    assert first[1]["default_ip"] == vm.nics.get().guest_ip.address
+    assert first[2]["ip_address"] == FORWARDED_IP
+    assert (first[4]["public_port"], first[4]["private_port"], first[4]["vm_name"]) == (2222, 22, "web1")
+    assert (first[6]["ip_address"], first[6]["vm_name"]) == (STATIC_NAT_IP, "web1")
+
+    again = run_playbook(tmp_path, "setup", setup_tasks(template.name), ansible_env)
+    assert [(r["changed"], r.get("id")) for r in again] == [(False, r.get("id")) for r in first]
+    assert PublicIpAddress.objects.filter(network=network).count() == 3, "source NAT and the two asked for"
+    assert FirewallRule.objects.filter(public_ip=forwarded).count() == 1
+    assert PortForwardingRule.objects.filter(public_ip=forwarded).count() == 1
+
+    gone = run_playbook(tmp_path, "teardown", teardown_tasks(), ansible_env)
+    assert [r["changed"] for r in gone] == [True] * len(gone)
+    assert not PortForwardingRule.objects.exists() and not FirewallRule.objects.exists()
+    assert not PublicIpAddress.objects.filter(address__in=[FORWARDED_IP, STATIC_NAT_IP]).exists()
+    assert not VirtualMachine.objects.filter(name="web1").exclude(state="Expunging").exists()
+    assert not Network.objects.filter(name="web").exists()
+
+    twice = run_playbook(tmp_path, "teardown", teardown_tasks(), ansible_env)
+    assert [r["changed"] for r in twice] == [False] * len(twice)
