@@ -10,4 +10,7 @@ router.register("networks", views.NetworkViewSet, basename="networks")
 router.register("publicipaddresses", views.PublicIpAddressViewSet, basename="publicipaddresses")
 router.register("routers", views.VirtualRouterViewSet, basename="routers")
 router.register("securitygroups", views.SecurityGroupViewSet, basename="securitygroups")
+router.register("firewallrules", views.FirewallRuleViewSet, basename="firewallrules")
+router.register("egressfirewallrules", views.EgressFirewallRuleViewSet, basename="egressfirewallrules")
+router.register("portforwardingrules", views.PortForwardingRuleViewSet, basename="portforwardingrules")
 urlpatterns = router.urls
