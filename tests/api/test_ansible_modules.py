@@ -35,15 +35,16 @@ def task(title: str, module: str, /, **args) -> dict:
     return {"name": title, f"ngine_io.cloudstack.{module}": {"zone": "adv", **args}}
 
 
-def setup_tasks(template: str) -> list[dict]:
+def setup_tasks(template: str, *, display_text: str = "web tier", private_port: int = 22) -> list[dict]:
     return [
-        task("network", "cs_network", name="web", display_text="web tier",
+        task("network", "cs_network", name="web", display_text=display_text,
              network_offering=isolated_offering().name),
         task("instance", "cs_instance", name="web1", template=template, service_offering="Small Instance",
              networks=["web"]),
         task("forwarded address", "cs_ip_address", ip_address=FORWARDED_IP, network="web"),
         task("firewall", "cs_firewall", ip_address=FORWARDED_IP, port=2222, cidrs=["198.51.100.0/24"]),
-        task("port forward", "cs_portforward", ip_address=FORWARDED_IP, public_port=2222, private_port=22,
+        task("egress", "cs_firewall", type="egress", network="web", port=80, cidrs=["10.1.1.0/24"]),
+        task("port forward", "cs_portforward", ip_address=FORWARDED_IP, public_port=2222, private_port=private_port,
              vm="web1", network="web"),
         task("static NAT address", "cs_ip_address", ip_address=STATIC_NAT_IP, network="web"),
         task("static NAT", "cs_staticnat", ip_address=STATIC_NAT_IP, vm="web1", network="web"),
@@ -59,6 +60,8 @@ def teardown_tasks(admin_keys: tuple[str, str]) -> list[dict]:
         task("no static NAT address", "cs_ip_address", ip_address=STATIC_NAT_IP, state="absent"),
         task("no port forward", "cs_portforward", ip_address=FORWARDED_IP, public_port=2222, private_port=22,
              state="absent"),
+        task("no egress", "cs_firewall", type="egress", network="web", port=80, cidrs=["10.1.1.0/24"],
+             state="absent"),
         task("no firewall", "cs_firewall", ip_address=FORWARDED_IP, port=2222, cidrs=["198.51.100.0/24"],
              state="absent"),
         task("no forwarded address", "cs_ip_address", ip_address=FORWARDED_IP, state="absent"),
@@ -69,8 +72,8 @@ def teardown_tasks(admin_keys: tuple[str, str]) -> list[dict]:
     ]
 
 
-def run_playbook(tmp_path: Path, name: str, tasks: list[dict], env: dict) -> list[dict]:
-    """Run a one-play playbook on localhost; its tasks' results, in order."""
+def run_playbook(tmp_path: Path, name: str, tasks: list[dict], env: dict) -> dict[str, dict]:
+    """Run a one-play playbook on localhost; its tasks' results by task name."""
     playbook = tmp_path / f"{name}.yml"
     # JSON is YAML: the playbook is written as the data it is.
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
@@ -80,11 +83,11 @@ def run_playbook(tmp_path: Path, name: str, tasks: list[dict], env: dict) -> lis
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
         pytest.fail(f"{name}: no JSON report (rc {done.returncode}):\n{done.stdout}\n{done.stderr}")
-    results = [t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]]
+    results = {t["task"]["name"]: t["hosts"]["localhost"] for t in report["plays"][0]["tasks"]}
     failed = [(t["task"]["name"], t["hosts"]["localhost"].get("msg"))
               for t in report["plays"][0]["tasks"] if t["hosts"]["localhost"].get("failed")]
     assert not failed and done.returncode == 0, f"{name}: {failed}\n{done.stderr}"
-    assert len(results) == len(tasks)
+    assert list(results) == [t["name"] for t in tasks]
     return results
 
 
@@ -109,48 +112,70 @@ def ansible_env(live_server, root_admin, tenancy, tmp_path):
     }
 
 
+def changed(results: dict[str, dict]) -> dict[str, bool]:
+    return {name: result["changed"] for name, result in results.items()}
+
+
 def test_the_ansible_modules_build_an_isolated_network_idempotently_and_remove_it(root_admin, tenancy, tmp_path,
                                                                                     ansible_env):
     zone = build_advanced_zone(root_admin, tmp_path)
     template = ready_template(zone, root_admin)
     user = tenancy["comp1_user"]
+    setup = setup_tasks(template.name)
 
-    first = run_playbook(tmp_path, "setup", setup_tasks(template.name), ansible_env)
-    assert [r["changed"] for r in first] == [True] * len(first)
+    first = run_playbook(tmp_path, "setup", setup, ansible_env)
+    assert changed(first) == dict.fromkeys(first, True)
     network = Network.objects.get(name="web", account=user.account)
     assert (network.display_text, network.state) == ("web tier", "Implemented")
     vm = VirtualMachine.objects.get(name="web1", account=user.account)
-    assert vm.state == "Running"
+    guest_ip = vm.nics.get().guest_ip
+    assert vm.state == "Running" and guest_ip.network == network
     forwarded = PublicIpAddress.objects.get(address=FORWARDED_IP)
     assert forwarded.network == network and not forwarded.is_source_nat
     rule = FirewallRule.objects.get(public_ip=forwarded)
-    assert (rule.protocol, rule.start_port, rule.end_port) == ("tcp", 2222, 2222)
+    assert (rule.protocol, rule.start_port, rule.end_port, rule.cidr_list) == ("tcp", 2222, 2222, "198.51.100.0/24")
+    egress = FirewallRule.objects.get(network=network, traffic_type="Egress")
+    assert (egress.protocol, egress.start_port, egress.cidr_list) == ("tcp", 80, "10.1.1.0/24")
     forward = PortForwardingRule.objects.get(public_ip=forwarded)
-    assert (forward.public_start, forward.private_start, forward.guest_ip) == (2222, 22, vm.nics.get().guest_ip)
-    static_nat = PublicIpAddress.objects.get(address=STATIC_NAT_IP)
-    assert static_nat.static_nat_ip == vm.nics.get().guest_ip
-    assert first[0]["network_offering"] == isolated_offering().name and first[0]["cidr"] == "10.1.1.0/24"
-    assert first[1]["default_ip"] == vm.nics.get().guest_ip.address
-    assert first[2]["ip_address"] == FORWARDED_IP
-    assert (first[4]["public_port"], first[4]["private_port"], first[4]["vm_name"]) == (2222, 22, "web1")
-    assert (first[6]["ip_address"], first[6]["vm_name"]) == (STATIC_NAT_IP, "web1")
+    assert (forward.public_start, forward.private_start, forward.guest_ip) == (2222, 22, guest_ip)
+    assert PublicIpAddress.objects.get(address=STATIC_NAT_IP).static_nat_ip == guest_ip
+    assert (first["network"]["network_offering"], first["network"]["cidr"]) == (isolated_offering().name,
+                                                                                "10.1.1.0/24")
+    assert first["network"]["broadcast_domain_type"] == "Vlan"
+    assert (first["instance"]["default_ip"], first["instance"]["state"]) == (guest_ip.address, "Running")
+    assert first["forwarded address"]["ip_address"] == FORWARDED_IP
+    assert first["firewall"]["cidrs"] == ["198.51.100.0/24"] and first["egress"]["network"] == "web tier"
+    pf = first["port forward"]
+    assert (pf["public_port"], pf["private_port"], pf["vm_name"], pf["vm_guest_ip"]) == (2222, 22, "web1",
+                                                                                         guest_ip.address)
+    assert (first["static NAT"]["ip_address"], first["static NAT"]["vm_name"]) == (STATIC_NAT_IP, "web1")
 
-    again = run_playbook(tmp_path, "setup", setup_tasks(template.name), ansible_env)
-    assert [(r["changed"], r.get("id")) for r in again] == [(False, r.get("id")) for r in first]
+    again = run_playbook(tmp_path, "setup-again", setup, ansible_env)
+    assert changed(again) == dict.fromkeys(again, False)
+    assert {name: r.get("id") for name, r in again.items()} == {name: r.get("id") for name, r in first.items()}
     assert PublicIpAddress.objects.filter(network=network).count() == 3, "source NAT and the two asked for"
-    assert FirewallRule.objects.filter(public_ip=forwarded).count() == 1
+    assert FirewallRule.objects.filter(network=network).count() == 2
     assert PortForwardingRule.objects.filter(public_ip=forwarded).count() == 1
+
+    # A changed wish is noticed: the network is updated, the forward is made anew (the module deletes and creates).
+    moved = run_playbook(tmp_path, "setup-changed", setup_tasks(template.name, display_text="web tier, v2",
+                                                                private_port=2022), ansible_env)
+    assert [name for name, was_changed in changed(moved).items() if was_changed] == ["network", "port forward"]
+    assert Network.objects.get(pk=network.pk).display_text == "web tier, v2"
+    assert PortForwardingRule.objects.get(public_ip=forwarded).private_start == 2022
 
     teardown = teardown_tasks(register_user_keys(root_admin, root_admin))
     gone = run_playbook(tmp_path, "teardown", teardown, ansible_env)
-    assert [r["changed"] for r in gone] == [True] * len(gone)
+    assert changed(gone) == dict.fromkeys(gone, True)
     assert not PortForwardingRule.objects.exists() and not FirewallRule.objects.exists()
     assert not PublicIpAddress.objects.filter(address__in=[FORWARDED_IP, STATIC_NAT_IP]).exists()
     assert not VirtualMachine.objects.filter(name="web1").exists()
     assert not Network.objects.filter(name="web").exists()
 
-    # The rule modules fail on an address that is gone, as against CloudStack; the others find nothing to do.
-    again_tasks = [t for t in teardown if not {"ngine_io.cloudstack.cs_staticnat", "ngine_io.cloudstack.cs_portforward",
-                                               "ngine_io.cloudstack.cs_firewall"} & t.keys()]
-    twice = run_playbook(tmp_path, "teardown-again", again_tasks, ansible_env)
-    assert [r["changed"] for r in twice] == [False] * len(again_tasks) and len(again_tasks) == 5
+    # The rule modules fail on an address or network that is gone, as against CloudStack; the others find
+    # nothing to do.
+    rule_modules = {f"ngine_io.cloudstack.{m}" for m in ("cs_staticnat", "cs_portforward", "cs_firewall")}
+    remaining = [t for t in teardown if not rule_modules & t.keys()]
+    twice = run_playbook(tmp_path, "teardown-again", remaining, ansible_env)
+    assert changed(twice) == dict.fromkeys(["no static NAT address", "no forwarded address", "no instance",
+                                            "instance expunged", "no network"], False)
