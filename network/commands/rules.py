@@ -232,6 +232,31 @@ class DeletePortForwardingRule(_DeleteRule):
 
 
 @register
+class UpdatePortForwardingRule(_RuleJob):
+    name = "updatePortForwardingRule"
+    description = "Changes the private ports or the instance a port forwarding rule forwards to"
+    response_name = "portforwardingrule"
+    serializer = PortForwardingRuleSerializer
+    params = (
+        ID,
+        Param("privateport", "integer", description="the first private port"),
+        Param("privateendport", "integer", description="the last private port"),
+        Param("virtualmachineid", "uuid", description="the instance forwarded to"),
+        Param("vmguestip", description="the instance's guest address on the network"),
+    )
+
+    def job_instance(self, caller, p):
+        return port_forwarding.find_port_forwarding_rule(caller, p["id"])
+
+    def execute(self, caller, **p):
+        rule = port_forwarding.update_port_forwarding_rule(
+            caller, port_forwarding.find_port_forwarding_rule(caller, p["id"]), private_port=p.get("privateport"),
+            private_end_port=p.get("privateendport"), vm_uuid=p.get("virtualmachineid"),
+            guest_address=p.get("vmguestip", ""))
+        return port_forwarding.visible_port_forwarding_rules(caller).get(pk=rule.pk)
+
+
+@register
 class ListPortForwardingRules(Command):
     name = "listPortForwardingRules"
     description = "Lists port forwarding rules"

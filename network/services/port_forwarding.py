@@ -10,7 +10,8 @@ from django.db import transaction
 from accounts.services.scope import ensure_can_admin_account, scope_by_account
 from cloudstack_ui.errors import InvalidParameter, NetworkRuleConflict, NotFound
 from cloudstack_ui.jobs.events import record_event
-from network.models import FirewallRule, GuestIpAddress, Network, PortForwardingRule, PublicIpAddress
+from network.models import FirewallRule, GuestIpAddress, Network, PortForwardingRule, PublicIpAddress, RuleState
+from network.services import routers
 from network.services.firewall import (
     checked_cidrs,
     checked_port_range,
@@ -129,3 +130,35 @@ def opened_firewall_rule(rule: PortForwardingRule) -> FirewallRule | None:
         public_ip=rule.public_ip_id, traffic_type=FirewallRule.TrafficType.INGRESS, state=rule.state,
         protocol=rule.protocol, start_port=rule.public_start, end_port=rule.public_end,
         cidr_list=rule.cidr_list).first()
+
+
+@transaction.atomic
+def update_port_forwarding_rule(caller, rule: PortForwardingRule, *, private_port: int | None = None,
+                                private_end_port: int | None = None, vm_uuid=None,
+                                guest_address: str = "") -> PortForwardingRule:
+    """Change where an Active rule forwards to (its private ports, as many
+    as its public ones; its instance) and apply it; nothing changes when
+    the router refuses."""
+    if rule.account_id != caller.account_id:
+        ensure_can_admin_account(caller, rule.account)
+    ip = PublicIpAddress.objects.select_for_update().select_related("network", "account").get(pk=rule.public_ip_id)
+    rule = PortForwardingRule.objects.select_for_update().select_related("guest_ip__nic__instance").get(pk=rule.pk)
+    if rule.state != RuleState.ACTIVE:
+        raise InvalidParameter(f"id: the rule is {rule.state}; only an Active rule is changed", field="id")
+    if private_port is not None or private_end_port is not None:
+        start = rule.private_start if private_port is None else private_port
+        end = start + rule.public_end - rule.public_start if private_end_port is None else private_end_port
+        start, end = checked_port_range(start, end, start_field="privateport", end_field="privateendport")
+        public_size, private_size = rule.public_end - rule.public_start + 1, end - start + 1
+        if public_size != private_size:
+            raise InvalidParameter(
+                f"privateendport: the private range {start}-{end} has {private_size} ports, the public range "
+                f"{rule.public_start}-{rule.public_end} has {public_size}", field="privateendport")
+        rule.private_start, rule.private_end = start, end
+    if vm_uuid is not None or guest_address:
+        rule.guest_ip = instance_guest_ip(ip, vm_uuid or rule.guest_ip.nic.instance.uuid, guest_address)
+    rule.save(update_fields=["private_start", "private_end", "guest_ip"])
+    routers.apply_network_rules(ip.network)
+    record_event("NET.RULEMODIFY", f"Port forwarding rule {rule.uuid} changed", user=caller, account=rule.account,
+                 resource=rule)
+    return rule
