@@ -201,3 +201,24 @@ def test_update_changes_the_private_side_and_a_refusal_changes_nothing(isolated,
     with pytest.raises(Exception, match="the host refused"):
         call(isolated["user"], "updatePortForwardingRule", id=rule_id, privateport=22)
     assert PortForwardingRule.objects.values().get() == before
+
+
+@pytest.mark.django_db
+def test_the_firewall_rule_opened_for_a_rule_goes_with_it(isolated, router_apply):
+    rule_id = forward(isolated)["portforwardingrule"]["id"]
+    opened = FirewallRule.objects.get(related__uuid=rule_id)
+    own = call(isolated["user"], "createFirewallRule", ipaddressid=isolated["ip"].uuid, protocol="tcp",
+               startport=2222, cidrlist="198.51.100.0/24")["firewallrule"]["id"]
+    assert FirewallRule.objects.get(uuid=own).related is None, "made by its own command, it stands alone"
+
+    router_apply.failing = True
+    with pytest.raises(Exception, match="the host refused"):
+        call(isolated["user"], "deletePortForwardingRule", id=rule_id)
+    revoked = {uuid for uuid, state in router_apply.calls[-1]["firewall"] if state == RuleState.REVOKE}
+    assert revoked == {opened.uuid}, "taken off the router together"
+    assert {r.state for r in (PortForwardingRule.objects.get(uuid=rule_id), FirewallRule.objects.get(pk=opened.pk))} \
+        == {RuleState.ACTIVE}
+
+    router_apply.failing = False
+    assert call(isolated["user"], "deletePortForwardingRule", id=rule_id) == {"success": True}
+    assert [str(uuid) for uuid in FirewallRule.objects.values_list("uuid", flat=True)] == [own]
