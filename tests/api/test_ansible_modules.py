@@ -152,6 +152,7 @@ def test_the_ansible_modules_build_an_isolated_network_idempotently_and_remove_i
 
     again = run_playbook(tmp_path, "setup-again", setup, ansible_env)
     assert changed(again) == dict.fromkeys(again, False)
+    assert again["instance"]["public_ip"] == STATIC_NAT_IP, "its static NAT address, once made"
     assert {name: r.get("id") for name, r in again.items()} == {name: r.get("id") for name, r in first.items()}
     assert PublicIpAddress.objects.filter(network=network).count() == 3, "source NAT and the two asked for"
     assert FirewallRule.objects.filter(network=network).count() == 2
