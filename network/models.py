@@ -402,11 +402,10 @@ class FirewallRule(models.Model):
     icmp_code = models.IntegerField(null=True, blank=True)
     cidr_list = models.CharField(max_length=2048, blank=True)  # sources; comma-separated
     dest_cidr_list = models.CharField(max_length=2048, blank=True)  # egress destinations
+    # The port forwarding rule this one was opened for (openfirewall): it goes with that rule.
+    related = models.ForeignKey("PortForwardingRule", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="opened_firewall_rules")
     state = models.CharField(max_length=8, choices=RuleState.choices, default=RuleState.ADD)
-    # The port forwarding rule this ingress rule was opened with
-    # (openfirewall); it goes with that rule.
-    related_rule = models.ForeignKey("PortForwardingRule", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="opened_firewall_rules")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

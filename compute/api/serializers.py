@@ -120,6 +120,8 @@ class VirtualMachineSerializer(serializers.Serializer):
     rootdevicetype = serializers.SerializerMethodField()
     keypair = serializers.CharField(read_only=True)
     nic = serializers.SerializerMethodField()
+    publicipid = serializers.SerializerMethodField()
+    publicip = serializers.SerializerMethodField()
     securitygroup = serializers.SerializerMethodField()
     hostid = serializers.SerializerMethodField()
     hostname = serializers.SerializerMethodField()
@@ -139,6 +141,19 @@ class VirtualMachineSerializer(serializers.Serializer):
 
     def get_nic(self, vm) -> list:
         return NicSerializer(sorted(vm.nics.all(), key=lambda n: n.device_id), many=True).data
+
+    def _static_nat_ip(self, vm):
+        """The public address whose static NAT points at the default NIC."""
+        default = next((nic for nic in vm.nics.all() if nic.is_default), None)
+        return next(iter(default.guest_ip.static_nat_ips.all()), None) if default is not None else None
+
+    def get_publicipid(self, vm) -> str | None:
+        ip = self._static_nat_ip(vm)
+        return str(ip.uuid) if ip is not None else None
+
+    def get_publicip(self, vm) -> str | None:
+        ip = self._static_nat_ip(vm)
+        return ip.address if ip is not None else None
 
     def get_securitygroup(self, vm) -> list:
         return [{"id": str(g.uuid), "name": g.name, "description": g.description} for g in vm.security_groups.all()]

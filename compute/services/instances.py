@@ -70,7 +70,7 @@ def visible_instances(caller):
     return scope_by_account(
         VirtualMachine.objects.select_related(
             "account__domain", "zone", "host", "last_host", "template__os_type", "iso", "service_offering", "group")
-        .prefetch_related("nics__network", "nics__guest_ip", "security_groups"),
+        .prefetch_related("nics__network", "nics__guest_ip__static_nat_ips", "security_groups"),
         caller)
 
 

@@ -113,10 +113,12 @@ class NetworkSerializer(serializers.Serializer):
     networkofferingname = serializers.CharField(source="offering.name", read_only=True)
     networkofferingdisplaytext = serializers.CharField(source="offering.display_text", read_only=True)
     networkofferingavailability = serializers.CharField(source="offering.availability", read_only=True)
+    networkofferingconservemode = serializers.BooleanField(source="offering.conserve_mode", read_only=True)
     type = serializers.CharField(source="offering.guest_ip_type", read_only=True)
     traffictype = serializers.SerializerMethodField()
     state = serializers.CharField(read_only=True)
     vlan = serializers.CharField(read_only=True)
+    broadcastdomaintype = serializers.SerializerMethodField()
     broadcasturi = serializers.SerializerMethodField()
     gateway = serializers.CharField(read_only=True)
     cidr = serializers.CharField(read_only=True)
@@ -140,6 +142,9 @@ class NetworkSerializer(serializers.Serializer):
 
     def get_traffictype(self, network) -> str:
         return "Guest"
+
+    def get_broadcastdomaintype(self, network) -> str:
+        return "Vlan" if network.is_isolated or network.vlan not in ("", "untagged") else "Native"
 
     def get_broadcasturi(self, network) -> str | None:
         return f"vlan://{network.vlan}" if network.vlan else None

@@ -36,10 +36,11 @@ class AssociateIpAddress(Command):
     response_name = "ipaddress"
     serializer = PublicIpAddressSerializer
     params = (Param("networkid", "uuid", description="the isolated network the address is for"),
-              Param("zoneid", "uuid", description="the zone (when the caller has one isolated network there)"))
+              Param("zoneid", "uuid", description="the zone (when the caller has one isolated network there)"),
+              Param("ipaddress", description="the free public address to acquire (the first free one when absent)"))
 
     def execute(self, caller, **p):
-        return public_ips.associate_ip_address(caller, _network_for(caller, p))
+        return public_ips.associate_ip_address(caller, _network_for(caller, p), p.get("ipaddress"))
 
 
 @register

@@ -230,6 +230,11 @@ class DeletePortForwardingRule(_DeleteRule):
         port_forwarding.delete_port_forwarding_rule(caller, port_forwarding.find_port_forwarding_rule(caller, p["id"]))
         return SUCCESS
 
+    def job_interrupted(self, caller, instance_uuid, reason):
+        rule = PortForwardingRule.objects.filter(uuid=instance_uuid).first()
+        if rule is not None:
+            restore_revoked_rule(rule, *rule.opened_firewall_rules.all())
+
 
 @register
 class UpdatePortForwardingRule(_RuleJob):

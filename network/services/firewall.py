@@ -142,12 +142,12 @@ def _locked_ip_of_network(ip: PublicIpAddress) -> PublicIpAddress:
 @transaction.atomic
 def record_ingress_rule(caller, ip: PublicIpAddress, *, protocol: str, start_port: int | None = None,
                         end_port: int | None = None, icmp_type: int | None = None, icmp_code: int | None = None,
-                        cidrs=None, related_rule=None) -> FirewallRule:
+                        cidrs=None, related=None) -> FirewallRule:
     """Check and store an ingress rule on a public address in state Add
     (the job applies it): the address's account or an admin above it, a
     network offering Firewall, valid ports/ICMP and CIDRs (default
-    0.0.0.0/0), no conflicting rule on the address. `related_rule`: the
-    port forwarding rule it is opened with, which it goes with."""
+    0.0.0.0/0), no conflicting rule on the address. `related` is the port
+    forwarding rule it is opened for, which it goes with."""
     ensure_owner_acts(caller, ip)
     ip = _locked_ip_of_network(ip)
     ensure_offers(ip.network, "Firewall", "ipaddressid")
@@ -159,7 +159,7 @@ def record_ingress_rule(caller, ip: PublicIpAddress, *, protocol: str, start_por
     rule = FirewallRule.objects.create(
         network=ip.network, public_ip=ip, account=ip.account, traffic_type=FirewallRule.TrafficType.INGRESS,
         protocol=protocol, start_port=start, end_port=end, icmp_type=icmp_type, icmp_code=icmp_code,
-        cidr_list=",".join(cidrs), related_rule=related_rule)
+        cidr_list=",".join(cidrs), related=related)
     record_event("FIREWALL.OPEN", f"Firewall rule {protocol} {start or ''}-{end or ''} on {ip.address} created",
                  user=caller, account=ip.account, resource=rule)
     return rule

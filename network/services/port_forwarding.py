@@ -108,7 +108,7 @@ def record_port_forwarding_rule(caller, ip: PublicIpAddress, *, vm_uuid, protoco
     firewall_rule = None
     if open_firewall:
         firewall_rule = record_ingress_rule(caller, ip, protocol=protocol, start_port=public_start,
-                                            end_port=public_end, cidrs=cidrs, related_rule=rule)
+                                            end_port=public_end, cidrs=cidrs, related=rule)
     record_event("NET.RULEADD", f"Port forwarding rule {protocol} {ip.address}:{public_start}-{public_end} -> "
                  f"{guest_ip.address}:{private_start}-{private_end} created", user=caller, account=ip.account,
                  resource=rule)
@@ -116,7 +116,9 @@ def record_port_forwarding_rule(caller, ip: PublicIpAddress, *, vm_uuid, protoco
 
 
 def delete_port_forwarding_rule(caller, rule: PortForwardingRule) -> None:
-    """Take a rule off the router and delete it (Active again when the router refuses)."""
+    """Take a rule, and the firewall rule opened for it, off the router and
+    delete them (Active again when the router refuses), as CloudStack
+    revokes the related firewall rule with its port forwarding rule."""
     if rule.account_id != caller.account_id:
         ensure_can_admin_account(caller, rule.account)
     revoke_rule(rule, *rule.opened_firewall_rules.all())
@@ -124,8 +126,9 @@ def delete_port_forwarding_rule(caller, rule: PortForwardingRule) -> None:
 
 
 def opened_firewall_rule(rule: PortForwardingRule) -> FirewallRule | None:
-    """The ingress rule recorded with a port forwarding rule (openfirewall)."""
-    return rule.opened_firewall_rules.first()
+    """The ingress rule recorded with a port forwarding rule (openfirewall),
+    while both wait in state Add for the job."""
+    return FirewallRule.objects.filter(related=rule, state=rule.state).first()
 
 
 @transaction.atomic

@@ -52,28 +52,53 @@ def _candidate_ranges(zone, account: Account) -> list[VlanIpRange]:
     return sorted(ranges, key=rank)
 
 
+def _usable_addresses(ip_range: VlanIpRange, wanted: IPv4Address | None):
+    """The range's addresses in order (its gateway excepted), or only `wanted` when it is one of them."""
+    first, last = IPv4Address(ip_range.start_ip), IPv4Address(ip_range.end_ip)
+    if wanted is not None:
+        candidates = [wanted] if first <= wanted <= last else []
+    else:
+        candidates = (first + offset for offset in range(int(last) - int(first) + 1))
+    return (str(address) for address in candidates if str(address) != ip_range.gateway)
+
+
 @transaction.atomic
-def allocate_public_ip(account: Account, network: Network, *, source_nat: bool = False) -> PublicIpAddress:
-    """Take the first free public address for `account` on `network`;
-    InsufficientCapacity names the zone when none is left."""
+def allocate_public_ip(account: Account, network: Network, *, source_nat: bool = False,
+                       address: str | None = None) -> PublicIpAddress:
+    """Take the first free public address for `account` on `network`, or
+    exactly `address` when it is asked for; InsufficientCapacity names the
+    zone when none is left, ResourceInUse says an asked-for address is held."""
     zone = network.zone
+    wanted = _parse_address(address) if address is not None else None
     ranges = _candidate_ranges(zone, account)
     taken = set(PublicIpAddress.objects.filter(zone=zone).order_by().values_list("address", flat=True))
+    if address is not None and str(wanted) in taken:
+        raise ResourceInUse(f"ipaddress: {wanted} is already acquired", field="ipaddress")
     for ip_range in ranges:
-        address, last = IPv4Address(ip_range.start_ip), IPv4Address(ip_range.end_ip)
-        while address <= last:
-            text = str(address)
-            if text not in taken and text != ip_range.gateway:
-                try:
-                    with transaction.atomic():
-                        return PublicIpAddress.objects.create(
-                            zone=zone, ip_range=ip_range, address=text, account=account, network=network,
-                            is_source_nat=source_nat, state=PublicIpAddress.State.ALLOCATED)
-                except IntegrityError:
-                    taken.add(text)
-            address += 1
+        for text in _usable_addresses(ip_range, wanted):
+            if text in taken:
+                continue
+            try:
+                with transaction.atomic():
+                    return PublicIpAddress.objects.create(
+                        zone=zone, ip_range=ip_range, address=text, account=account, network=network,
+                        is_source_nat=source_nat, state=PublicIpAddress.State.ALLOCATED)
+            except IntegrityError:
+                if wanted is not None:
+                    raise ResourceInUse(f"ipaddress: {wanted} is already acquired", field="ipaddress") from None
+                taken.add(text)
+    if wanted is not None:
+        raise InvalidParameter(f"ipaddress: {wanted} is in no public range of zone {zone.name} that account "
+                               f"{account.name} may use", field="ipaddress")
     raise InsufficientCapacity(f"zoneid: zone {zone.name} has no free public IP address for account {account.name}",
                                field="zoneid")
+
+
+def _parse_address(address: str) -> IPv4Address:
+    try:
+        return IPv4Address(address)
+    except ValueError:
+        raise InvalidParameter(f"ipaddress: {address!r} is not an IPv4 address", field="ipaddress") from None
 
 
 def _ip_network(caller, network: Network) -> Network:
@@ -88,13 +113,14 @@ def _ip_network(caller, network: Network) -> Network:
 
 
 @transaction.atomic
-def associate_ip_address(caller, network: Network) -> PublicIpAddress:
+def associate_ip_address(caller, network: Network, address: str | None = None) -> PublicIpAddress:
     """Acquire a public address for the caller's isolated network (guide
-    13.11); it belongs to the network's account. Rules on it are applied
-    to the network's router when they are made."""
+    13.11), the asked-for one or the first free; it belongs to the
+    network's account. Rules on it are applied to the network's router
+    when they are made."""
     network = _ip_network(caller, network)
     network = Network.objects.select_for_update().get(pk=network.pk)
-    ip = allocate_public_ip(network.account, network)
+    ip = allocate_public_ip(network.account, network, address=address)
     record_event("NET.IPASSIGN", f"Public IP {ip.address} acquired for network {network.name}", user=caller,
                  account=network.account, resource=ip)
     return ip

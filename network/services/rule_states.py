@@ -30,26 +30,24 @@ def forget_added_rule(rule) -> None:
     type(rule).objects.filter(pk=rule.pk, state=RuleState.ADD).delete()
 
 
-def revoke_rule(rule, *companions) -> None:
-    """Take a rule (and the `companions` that go with it: the ingress rule
-    a port forwarding rule opened) off the router and delete them; when the
-    router refuses, they are Active again and the error raised."""
-    revoked = (rule, *companions)
+def revoke_rule(rule, *with_rules) -> None:
+    """Take a rule (and the rules that go with it, of the same network) off
+    the router and delete them; when the router refuses, they are Active
+    again and the error raised."""
+    rules = (rule, *with_rules)
     with transaction.atomic():
-        for each in revoked:
-            locked = type(each).objects.select_for_update().get(pk=each.pk)
-            locked.state = RuleState.REVOKE
-            locked.save(update_fields=["state"])
+        for each in rules:
+            type(each).objects.select_for_update().filter(pk=each.pk).update(state=RuleState.REVOKE)
     try:
         routers.apply_network_rules(rule.network)
     except CloudStackError:
-        for each in revoked:
-            restore_revoked_rule(each)
+        restore_revoked_rule(*rules)
         raise
-    for each in reversed(revoked):
+    for each in rules:
         type(each).objects.filter(pk=each.pk).delete()
 
 
-def restore_revoked_rule(rule) -> None:
-    """A rule whose removal did not finish is Active again."""
-    type(rule).objects.filter(pk=rule.pk, state=RuleState.REVOKE).update(state=RuleState.ACTIVE)
+def restore_revoked_rule(*rules) -> None:
+    """Rules whose removal did not finish are Active again."""
+    for rule in rules:
+        type(rule).objects.filter(pk=rule.pk, state=RuleState.REVOKE).update(state=RuleState.ACTIVE)

@@ -144,6 +144,28 @@ def test_public_ips_are_acquired_listed_and_released(world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("address, errorcode, text", [
+    ("203.0.113.10", 536, "ipaddress: 203.0.113.10 is already acquired"),
+    ("203.0.113.41", 431, "ipaddress: 203.0.113.41 is in no public range of zone adv that account comp1-user may use"),
+    ("203.0.113.1", 431, "ipaddress: 203.0.113.1 is in no public range"),
+    ("not-an-ip", 431, "ipaddress: 'not-an-ip' is not an IPv4 address"),
+])
+def test_an_asked_for_public_ip_is_acquired_when_free_in_the_accounts_ranges(world, address, errorcode, text):
+    user, zone = world["user"], world["zone"]
+    network = create_isolated_network(user, zone, "web")
+    deploy_in(user, zone, world["template"], network["id"], "web1")
+    asked = call(user, "associateIpAddress", networkid=network["id"], ipaddress="203.0.113.30")["ipaddress"]
+    assert (asked["ipaddress"], asked["associatednetworkid"]) == ("203.0.113.30", network["id"])
+    held = set(PublicIpAddress.objects.values_list("address", flat=True))
+    assert held == {"203.0.113.10", "203.0.113.30"}
+
+    with pytest.raises(JobFailed) as refused:
+        call(user, "associateIpAddress", networkid=network["id"], ipaddress=address)
+    assert (refused.value.errorcode, str(refused.value)[:len(text)]) == (errorcode, text)
+    assert set(PublicIpAddress.objects.values_list("address", flat=True)) == held
+
+
+@pytest.mark.django_db
 def test_dedicated_ranges_are_used_first_and_only_by_their_account(world, root_admin):
     zone, user = world["zone"], world["user"]
     dedicated = api(root_admin, "createVlanIpRange", zoneid=zone.zone.uuid, gateway="198.51.100.1",

@@ -11,7 +11,7 @@ from network.models import FirewallRule, PortForwardingRule, RuleState
 from network.services import port_forwarding
 from tests.compute.conftest import call
 from tests.conftest import all_at_once, logged_in_client
-from tests.network.conftest import instance_on, isolated_network, listed, refused, router_config
+from tests.network.conftest import instance_on, isolated_network, listed, refused
 
 
 def forward(world, caller=None, ip="ip", vm="web1", **params):
@@ -32,11 +32,6 @@ def test_a_rule_forwards_to_the_instance_and_opens_the_firewall(isolated, router
     assert router_apply.calls[0]["port_forwarding"] == [(rule.uuid, RuleState.ADD)]
     assert router_apply.calls[0]["firewall"] == [(opened.uuid, RuleState.ADD)], "applied together, once"
     assert len(router_apply.calls) == 1
-    web_ip = isolated["web1"].nics.get().guest_ip.address
-    assert router_config(isolated["web"])["port_forwards"] == [{
-        "protocol": "tcp", "public_ip": isolated["ip"].address, "public_start": 8080, "public_end": 8081,
-        "private_ip": web_ip, "private_start": 80, "private_end": 81, "source_cidrs": []}], "the router has it"
-    assert router_config(isolated["web"])["firewall"][0]["start_port"] == 8080
     assert (shown["publicport"], shown["publicendport"], shown["privateport"], shown["privateendport"]) == (
         "8080", "8081", "80", "81")
     web1 = isolated["web1"]
@@ -209,9 +204,21 @@ def test_update_changes_the_private_side_and_a_refusal_changes_nothing(isolated,
 
 
 @pytest.mark.django_db
-def test_the_firewall_rule_a_forward_opened_goes_with_it(isolated, router_apply):
-    shown = forward(isolated, publicport=8080, privateport=80)["portforwardingrule"]
-    assert FirewallRule.objects.get().related_rule.uuid.hex == shown["id"].replace("-", "")
-    call(isolated["user"], "deletePortForwardingRule", id=shown["id"])
-    assert not FirewallRule.objects.exists() and not PortForwardingRule.objects.exists()
-    assert router_config(isolated["web"])["firewall"] == [], "the router no longer opens the port"
+def test_the_firewall_rule_opened_for_a_rule_goes_with_it(isolated, router_apply):
+    rule_id = forward(isolated)["portforwardingrule"]["id"]
+    opened = FirewallRule.objects.get(related__uuid=rule_id)
+    own = call(isolated["user"], "createFirewallRule", ipaddressid=isolated["ip"].uuid, protocol="tcp",
+               startport=2222, cidrlist="198.51.100.0/24")["firewallrule"]["id"]
+    assert FirewallRule.objects.get(uuid=own).related is None, "made by its own command, it stands alone"
+
+    router_apply.failing = True
+    with pytest.raises(Exception, match="refused the change"):
+        call(isolated["user"], "deletePortForwardingRule", id=rule_id)
+    revoked = {uuid for uuid, state in router_apply.calls[-1]["firewall"] if state == RuleState.REVOKE}
+    assert revoked == {opened.uuid}, "taken off the router together"
+    assert {r.state for r in (PortForwardingRule.objects.get(uuid=rule_id), FirewallRule.objects.get(pk=opened.pk))} \
+        == {RuleState.ACTIVE}
+
+    router_apply.failing = False
+    assert call(isolated["user"], "deletePortForwardingRule", id=rule_id) == {"success": True}
+    assert [str(uuid) for uuid in FirewallRule.objects.values_list("uuid", flat=True)] == [own]

@@ -9,6 +9,7 @@ from cloudstack_ui.jobs.models import AsyncJob
 from network.models import PublicIpAddress
 from network.services.public_ips import allocate_public_ip
 from tests.compute.conftest import call
+from tests.network.advanced_zone import api
 from tests.network.conftest import instance_on, refused
 
 
@@ -80,3 +81,16 @@ def test_a_refused_apply_changes_nothing(isolated, router_apply):
     with pytest.raises(Exception, match="refused the change"):
         call(isolated["user"], "disableStaticNat", ipaddressid=isolated["ip"].uuid)
     assert mapped(isolated) == isolated["web1"].nics.get().guest_ip, "still mapped"
+
+
+@pytest.mark.django_db
+def test_the_instance_answers_its_static_nat_address(isolated, router_apply):
+    def shown():
+        [vm] = api(isolated["user"], "listVirtualMachines", id=isolated["web1"].uuid)
+        return vm.get("publicip"), vm.get("publicipid")
+
+    assert shown() == (None, None)
+    enable(isolated)
+    assert shown() == (isolated["ip"].address, str(isolated["ip"].uuid))
+    call(isolated["user"], "disableStaticNat", ipaddressid=isolated["ip"].uuid)
+    assert shown() == (None, None)
