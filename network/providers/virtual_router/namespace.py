@@ -143,7 +143,11 @@ class NamespaceRouterBackend:
         if not _link_exists(iface.bridge):
             _run("ip", "link", "add", iface.bridge, "type", "bridge")
         if not _link_exists(vlan):
-            _run("ip", "link", "add", "link", iface.parent, "name", vlan, "type", "vlan", "id", iface.vlan)
+            made = _run("ip", "link", "add", "link", iface.parent, "name", vlan, "type", "vlan", "id", iface.vlan,
+                        check=False)
+            if made.returncode != 0:
+                raise HypervisorOperationFailed(
+                    f"VLAN {iface.vlan} on {iface.parent}: {made.stderr.strip()} (is the kernel's 8021q module loaded?)")
         _run("ip", "link", "set", vlan, "master", iface.bridge)
         _run("ip", "link", "set", vlan, "up")
         _run("ip", "link", "set", iface.bridge, "up")
@@ -172,6 +176,8 @@ class NamespaceRouterBackend:
             self.prepare_bridge(host, config.public)
         namespace = namespace_name(config.name)
         if not Path(f"/run/netns/{namespace}").exists():
+            # processes left from a namespace deleted by hand hold that one, not the new one
+            self._kill_processes(config.name)
             _run("ip", "netns", "add", namespace)
         _run("ip", "-n", namespace, "link", "set", "lo", "up")
         self._plug(config.name, namespace, "g", GUEST_DEVICE, config.guest, [config.guest.address])
@@ -200,8 +206,7 @@ class NamespaceRouterBackend:
         state directory; bridges stay."""
         _require_local(host)
         directory = state_dir(name)
-        _kill(_pid_alive(directory / "dnsmasq.pid", str(directory)))
-        _kill(_pid_alive(directory / "metadata.pid", str(directory)))
+        self._kill_processes(name)
         namespace = namespace_name(name)
         if Path(f"/run/netns/{namespace}").exists():
             _run("ip", "netns", "del", namespace)
@@ -227,6 +232,12 @@ class NamespaceRouterBackend:
         _write_atomically(state_dir(name) / "passwords" / guest_ip, password.encode(), mode=0o600)
 
     # internals
+
+    def _kill_processes(self, name: str) -> None:
+        directory = state_dir(name)
+        for pid_file in ("dnsmasq.pid", "metadata.pid"):
+            _kill(_pid_alive(directory / pid_file, str(directory)))
+            (directory / pid_file).unlink(missing_ok=True)
 
     def _plug(self, router: str, namespace: str, side: str, device: str, iface: RouterInterface,
               addresses: list[str]) -> None:
