@@ -32,8 +32,11 @@ ensure_system_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# The packages every run needs (mysqlclient and libvirt bindings build from source).
-BASE_SYSTEM_PACKAGES=(python3-venv python3-dev build-essential pkg-config libmariadb-dev libvirt-dev)
+# The packages every run needs (mysqlclient and libvirt bindings build from source;
+# KVM virtual routers are network namespaces run with iproute2, iptables,
+# dnsmasq, and their tests stand in for an instance with busybox).
+BASE_SYSTEM_PACKAGES=(python3-venv python3-dev build-essential pkg-config libmariadb-dev libvirt-dev
+                      iproute2 iptables dnsmasq-base busybox-static)
 
 require_python() {
     if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then

@@ -14,6 +14,9 @@ VAR_DIR = Path(env.str("CSUI_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Where bin/build-builtin-template puts the built-in templates' images.
 BUILTIN_TEMPLATE_DIR = Path(env.str("CSUI_BUILTIN_DIR", default=str(BASE_DIR / "var" / "builtin")))
+# Where the KVM virtual routers keep their rendered configuration, pid files,
+# leases and pending passwords (one 0700 directory per router).
+ROUTER_STATE_DIR = Path(env.str("CSUI_ROUTER_STATE_DIR", default=str(BASE_DIR / "var" / "routers")))
 
 
 def _file_secret(path: Path) -> str:
