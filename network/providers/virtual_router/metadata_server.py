@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -86,13 +87,23 @@ class PasswordHandler(BaseHTTPRequestHandler):
         return self._answer(b"saved_password")
 
 
+class RouterHTTPServer(ThreadingHTTPServer):
+    """http.server's threading server without its reverse lookup of the
+    bound address (socket.getfqdn), which waits for a DNS server the router
+    namespace may not reach."""
+
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
 def serve(state_dir: Path, address: str, metadata_port: int, password_port: int) -> None:
     """Serve both ports until killed; the pid file is written once both are
     bound, so whoever started us knows we answer."""
     servers = []
     for handler, port in ((MetadataHandler, metadata_port), (PasswordHandler, password_port)):
         bound = type(handler.__name__, (handler,), {"state_dir": state_dir})
-        servers.append(ThreadingHTTPServer((address, port), bound))
+        servers.append(RouterHTTPServer((address, port), bound))
     pid_file = state_dir / "metadata.pid"
     pid_file.with_suffix(".tmp").write_text(f"{os.getpid()}\n")
     pid_file.with_suffix(".tmp").rename(pid_file)
