@@ -316,3 +316,73 @@ class SecurityGroupSerializer(serializers.Serializer):
 
     def get_egressrule(self, group) -> list[dict]:
         return self._rules(group, "egress")
+
+
+def _dropping_empty(data: dict) -> dict:
+    """CloudStack leaves out fields that have no value."""
+    return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+class FirewallRuleSerializer(serializers.Serializer):
+    """FirewallResponse's fields: an ingress rule of a public address or an
+    egress rule of a network."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    protocol = serializers.CharField(read_only=True)
+    startport = serializers.IntegerField(source="start_port", read_only=True)
+    endport = serializers.IntegerField(source="end_port", read_only=True)
+    ipaddressid = serializers.UUIDField(source="public_ip.uuid", read_only=True, default=None)
+    ipaddress = serializers.CharField(source="public_ip.address", read_only=True, default=None)
+    networkid = serializers.UUIDField(source="network.uuid", read_only=True)
+    state = serializers.CharField(read_only=True)
+    cidrlist = serializers.CharField(source="cidr_list", read_only=True)
+    destcidrlist = serializers.CharField(source="dest_cidr_list", read_only=True)
+    icmptype = serializers.IntegerField(source="icmp_type", read_only=True)
+    icmpcode = serializers.IntegerField(source="icmp_code", read_only=True)
+    traffictype = serializers.CharField(source="traffic_type", read_only=True)
+    fordisplay = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    def get_fordisplay(self, rule) -> bool:
+        return True
+
+    def get_tags(self, rule) -> list:
+        return []
+
+    def to_representation(self, rule):
+        return _dropping_empty(super().to_representation(rule))
+
+
+class PortForwardingRuleSerializer(serializers.Serializer):
+    """FirewallRuleResponse's fields (CloudStack answers the ports as strings)."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    privateport = serializers.CharField(source="private_start", read_only=True)
+    privateendport = serializers.CharField(source="private_end", read_only=True)
+    protocol = serializers.CharField(read_only=True)
+    publicport = serializers.CharField(source="public_start", read_only=True)
+    publicendport = serializers.CharField(source="public_end", read_only=True)
+    virtualmachineid = serializers.UUIDField(source="guest_ip.nic.instance.uuid", read_only=True)
+    virtualmachinename = serializers.CharField(source="guest_ip.nic.instance.name", read_only=True)
+    virtualmachinedisplayname = serializers.SerializerMethodField()
+    ipaddressid = serializers.UUIDField(source="public_ip.uuid", read_only=True)
+    ipaddress = serializers.CharField(source="public_ip.address", read_only=True)
+    state = serializers.CharField(read_only=True)
+    cidrlist = serializers.CharField(source="cidr_list", read_only=True)
+    vmguestip = serializers.CharField(source="guest_ip.address", read_only=True)
+    networkid = serializers.UUIDField(source="network.uuid", read_only=True)
+    fordisplay = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    def get_virtualmachinedisplayname(self, rule) -> str:
+        instance = rule.guest_ip.nic.instance
+        return instance.display_name or instance.name
+
+    def get_fordisplay(self, rule) -> bool:
+        return True
+
+    def get_tags(self, rule) -> list:
+        return []
+
+    def to_representation(self, rule):
+        return _dropping_empty(super().to_representation(rule))

@@ -4,9 +4,11 @@ from rest_framework.decorators import action
 
 from cloudstack_ui.api.rest.viewsets import CommandViewSet
 from network.api.serializers import (
+    FirewallRuleSerializer,
     NetworkOfferingSerializer,
     NetworkSerializer,
     PhysicalNetworkSerializer,
+    PortForwardingRuleSerializer,
     SecurityGroupSerializer,
     VlanIpRangeSerializer,
 )
@@ -62,3 +64,21 @@ class SecurityGroupViewSet(CommandViewSet):
     @action(detail=True, methods=["delete"], url_path=r"egress/(?P<rule>[0-9a-f-]+)")
     def revoke_egress(self, request, id=None, rule=None):
         return self.run_command("revoke_egress", {"id": rule})
+
+
+class FirewallRuleViewSet(CommandViewSet):
+    commands = {"list": "listFirewallRules", "retrieve": "listFirewallRules", "create": "createFirewallRule",
+                "destroy": "deleteFirewallRule"}
+    serializer_class = FirewallRuleSerializer
+
+
+class EgressFirewallRuleViewSet(CommandViewSet):
+    commands = {"list": "listEgressFirewallRules", "retrieve": "listEgressFirewallRules",
+                "create": "createEgressFirewallRule", "destroy": "deleteEgressFirewallRule"}
+    serializer_class = FirewallRuleSerializer
+
+
+class PortForwardingRuleViewSet(CommandViewSet):
+    commands = {"list": "listPortForwardingRules", "retrieve": "listPortForwardingRules",
+                "create": "createPortForwardingRule", "destroy": "deletePortForwardingRule"}
+    serializer_class = PortForwardingRuleSerializer

@@ -1,2 +1,2 @@
 """CloudStack commands of the network app, one module per resource area."""
-from network.commands import networks, public_ips, routers  # noqa: F401
+from network.commands import networks, public_ips, routers, rules  # noqa: F401
