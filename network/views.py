@@ -3,6 +3,7 @@ public IP addresses with their rule editors, and virtual routers."""
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
@@ -194,6 +195,11 @@ class NetworkAddView(CommandFormView):
     title = "Add guest network"
     intro = ("A shared network of an Advanced zone, on its own VLAN with its gateway and range (guide 13.6.1). "
              "A Basic zone has one guest network, made by the add-zone wizard.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_root_admin:
+            raise DjangoPermissionDenied("Shared networks are added by root admins; add an isolated network")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
