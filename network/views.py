@@ -261,7 +261,7 @@ class NetworkAcquireIpView(NetworkActionView):
         if job.status == AsyncJob.Status.SUCCEEDED:
             address = job.result.get("ipaddress", {}).get("ipaddress", "")
             messages.success(self.request, f"Public IP address {address} acquired for network {self.object.name}.")
-            return self.go_to(reverse("network:network_detail", args=[self.object.uuid]) + "#ip-addresses")
+            return self.go_to(reverse("network:network_detail", args=[self.object.uuid]))
         return super().job_submitted(form, job)
 
 
