@@ -43,6 +43,7 @@ class OverviewView(CommandPermissionMixin, TemplateView):
              "network:physicalnetworks", "ethernet"),
             ("Network offerings", invoke(self.request.user, "listNetworkOfferings").count(),
              "network:networkofferings", "card-list"),
+            ("Virtual routers", invoke(self.request.user, "listRouters").count(), "network:routers", "router"),
         ]
         return super().get_context_data(counts=[(label, n, reverse(url), icon) for label, n, url, icon in counts],
                                          **kwargs)

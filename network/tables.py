@@ -100,3 +100,56 @@ class SecurityGroupTable(tables.Table):
 
     class Meta(Meta):
         empty_text = "No security groups."
+
+
+class NetworkPublicIpTable(tables.Table):
+    """An isolated network's public IP addresses (listPublicIpAddresses)."""
+
+    address = tables.LinkColumn("network:publicip_detail", args=[tables.A("uuid")], verbose_name="IP address",
+                                orderable=False)
+    is_source_nat = tables.BooleanColumn(verbose_name="Source NAT", orderable=False)
+    static_nat = tables.Column(empty_values=(), verbose_name="Static NAT", orderable=False)
+    state = BadgeColumn(verbose_name="State", orderable=False)
+
+    class Meta(Meta):
+        empty_text = "No public IP addresses: the source NAT one comes when the first instance starts."
+
+    def render_static_nat(self, record):
+        if record.static_nat_ip_id is None:
+            return "—"
+        return f"{record.static_nat_ip.nic.instance.name} ({record.static_nat_ip.address})"
+
+
+class NetworkNicTable(tables.Table):
+    """The NICs of a network's instances."""
+
+    instance = tables.LinkColumn("compute:instance_detail", args=[tables.A("instance__uuid")],
+                                 accessor="instance__name", verbose_name="Instance", orderable=False)
+    state = BadgeColumn(accessor="instance__state", verbose_name="State", orderable=False)
+    address = tables.Column(accessor="guest_ip__address", verbose_name="IP address", orderable=False)
+    mac = tables.Column(accessor="guest_ip__mac_address", verbose_name="MAC address", orderable=False)
+    is_default = tables.BooleanColumn(verbose_name="Default NIC", orderable=False)
+
+    class Meta(Meta):
+        empty_text = "No instances on this network."
+
+
+class RouterTable(tables.Table):
+    """listRouters answers: where each router runs and its addresses."""
+
+    name = tables.LinkColumn("network:router_detail", args=[tables.A("uuid")], verbose_name="Name")
+    state = BadgeColumn(verbose_name="State")
+    network = tables.LinkColumn("network:network_detail", args=[tables.A("network__uuid")],
+                                accessor="network__name", verbose_name="Network")
+    account = tables.Column(accessor="network__account__name", verbose_name="Account", default="—")
+    public_ip = tables.Column(empty_values=(), verbose_name="Public IP", orderable=False)
+    guest_ip = tables.Column(accessor="network__gateway", verbose_name="Guest IP")
+    host = tables.Column(accessor="host__name", verbose_name="Host", default="—")
+    zone = tables.Column(accessor="zone__name", verbose_name="Zone")
+
+    class Meta(Meta):
+        empty_text = "No virtual routers: an isolated network gets one when its first instance starts."
+
+    def render_public_ip(self, record):
+        """The source NAT address, from the prefetched public IPs."""
+        return next((ip.address for ip in record.network.public_ips.all() if ip.is_source_nat), "—")

@@ -255,6 +255,17 @@ class DiskStep(StepForm):
         return data
 
 
+def zone_network_type(user, zone_uuid: str) -> str:
+    zone = invoke(user, "listZones", {"id": zone_uuid}).first() if zone_uuid else None
+    return zone.network_type if zone is not None else ""
+
+
+def network_label(network) -> str:
+    """A network as the wizard offers it: name, guest type, and its CIDR."""
+    kind = network.offering.guest_ip_type.lower()
+    return f"{network.name} ({kind}{', ' + network.cidr if network.cidr else ''})"
+
+
 class NetworkStep(StepForm):
     title = "Network"
     help = ("The networks the instance has a NIC on; the first one checked is its default network. Security "
@@ -266,11 +277,19 @@ class NetworkStep(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        account = self.user.account
         self.networks = {str(n.uuid): n for n in invoke(self.user, "listNetworks", {
-            "zoneid": self.zone_uuid, "canusefordeploy": True}).select_related("offering")}
-        self.fields["networkids"].choices = [(uuid, n.name) for uuid, n in self.networks.items()]
+            "zoneid": self.zone_uuid, "canusefordeploy": True}).select_related("offering")
+            if n.account_id in (None, account.pk)}
+        self.fields["networkids"].choices = [(uuid, network_label(n)) for uuid, n in self.networks.items()]
         if len(self.networks) == 1 and not self.is_bound:
             self.initial.setdefault("networkids", list(self.networks))
+        self.default_network_made = not self.networks and zone_network_type(self.user, self.zone_uuid) == "Advanced"
+        if self.default_network_made:
+            self.fields["networkids"].required = False
+            self.fields["networkids"].help_text = (
+                f"Account {account.name} has no network in this zone yet: a default isolated network, "
+                f"{account.name}-network, will be created for this instance (guide 13.2).")
         if any(n.offering.has_security_groups for n in self.networks.values()):
             self.fields["securitygroupids"].choices = [
                 (str(g.uuid), g.name) for g in invoke(self.user, "listSecurityGroups")]
