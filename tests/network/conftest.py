@@ -22,6 +22,7 @@ from network.models import (
     VlanIpRange,
 )
 from network.services import ip_ranges, physical_networks, routers
+from network.services.guest_ips import random_mac
 from network.services.public_ips import allocate_public_ip
 
 
@@ -89,7 +90,7 @@ def instance_on(network: Network, name: str, *, account=None, default: bool = Tr
     taken = GuestIpAddress.objects.filter(network=network).count()
     guest_ip = GuestIpAddress.objects.create(
         network=network, ip_range=network.ip_ranges.get(), zone=network.zone,
-        address=f"{network.gateway.rsplit('.', 1)[0]}.{10 + taken}", mac_address=f"02:00:00:{network.pk:02x}:00:{taken:02x}")
+        address=f"{network.gateway.rsplit('.', 1)[0]}.{10 + taken}", mac_address=random_mac())
     Nic.objects.create(instance=vm, network=network, guest_ip=guest_ip, is_default=default, device_id=0 if default else 1)
     return vm
 
