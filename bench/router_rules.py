@@ -13,7 +13,6 @@ are replaced atomically; conntrack keeps the connection). Needs root and
     .venv/bin/python bench/router_rules.py"""
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -98,23 +97,20 @@ def timed(fn, runs=RUNS):
     return statistics.median(samples), max(samples)
 
 
-def connection_through(port: int) -> socket.socket:
-    """A TCP connection from the internet namespace to PUBLIC_IP:port (a
-    child process holds it; we talk to it over a socketpair)."""
-    parent, child = socket.socketpair()
+def connection_through(port: int) -> subprocess.Popen:
+    """A TCP connection from the internet namespace to PUBLIC_IP:port, held
+    by a child process that sends each line of its stdin through it and
+    prints what comes back."""
     code = (f"import socket, sys\nc = socket.create_connection(('{PUBLIC_IP}', {port}), timeout=5)\n"
-            "s = socket.socket(fileno=3); s.setblocking(True)\n"
-            "while (d := s.recv(100)):\n    c.sendall(d); s.sendall(c.recv(100))\n")
-    subprocess.Popen(["ip", "netns", "exec", INTERNET, sys.executable, "-c", code], pass_fds=(child.fileno(),),
-                     preexec_fn=lambda: os.dup2(child.fileno(), 3))
-    child.close()
-    parent.settimeout(10)
-    return parent
+            "for line in sys.stdin:\n    c.sendall(line.encode()); print(c.recv(100).decode().strip(), flush=True)\n")
+    return subprocess.Popen(["ip", "netns", "exec", INTERNET, sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
 
 
-def echoes(link: socket.socket, text: bytes) -> bool:
-    link.sendall(text)
-    return link.recv(100) == text
+def echoes(link: subprocess.Popen, text: str) -> bool:
+    link.stdin.write(text + "\n")
+    link.stdin.flush()
+    return link.stdout.readline().strip() == text
 
 
 def main():
@@ -133,16 +129,17 @@ def main():
         print(f"apply {RULES} rules again      median {median:8.1f} ms   max {worst:8.1f} ms")
         time.sleep(0.5)
         link = connection_through(10000)
-        assert echoes(link, b"before"), "the forwarded port answers"
+        assert echoes(link, "before"), "the forwarded port answers"
         one_more = replace(full, port_forwards=full.port_forwards + (PortForward(
             protocol="tcp", public_ip=PUBLIC_IP, public_start=20000, public_end=20000, private_ip=GUEST_IP,
             private_start=7000, private_end=7000),))
         changes = [one_more, full] * ((RUNS + 1) // 2)
         median, worst = timed(lambda: backend.apply(LOCAL, changes.pop()), runs=len(changes))
         print(f"apply one rule changed ({RULES + 1})  median {median:8.1f} ms   max {worst:8.1f} ms")
-        survived = echoes(link, b"after")
+        survived = echoes(link, "after")
         print(f"a connection opened before the changes still carries data after them: {survived}")
-        link.close()
+        link.stdin.close()
+        link.wait(timeout=10)
     finally:
         backend.stop(LOCAL, full.name)
         cleanup(echo)
