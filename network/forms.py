@@ -1,6 +1,8 @@
 """Forms of the IP range dialogs; field names are the command parameters."""
 from django import forms
 
+from cloudstack_ui.api.registry import invoke
+
 
 class PublicRangeForm(forms.Form):
     gateway = forms.CharField(label="Gateway")
@@ -77,8 +79,6 @@ class IsolatedNetworkForm(forms.Form):
     networkdomain = forms.CharField(label="Network domain", required=False)
 
     def __init__(self, *args, user, **kwargs):
-        from cloudstack_ui.api.registry import invoke
-
         super().__init__(*args, **kwargs)
         self.fields["zoneid"].choices = [(str(z.uuid), z.name) for z in invoke(user, "listZones")
                                          if z.network_type == "Advanced"]
@@ -133,8 +133,6 @@ class EgressRuleForm(forms.Form):
 def instances_on_network(user, network) -> list[tuple[str, str]]:
     """The (uuid, name) of the instances of the network's account with a
     NIC on it, as listVirtualMachines shows them to the user."""
-    from cloudstack_ui.api.registry import invoke
-
     listed = invoke(user, "listVirtualMachines", {"networkid": network.uuid, "listall": True})
     return [(str(vm.uuid), vm.display_name or vm.name) for vm in listed if vm.account_id == network.account_id]
 

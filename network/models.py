@@ -1,6 +1,7 @@
 """Physical networks with their traffic types, VLAN/IP ranges, network
 offerings, guest networks and the guest addresses taken from them."""
 import uuid
+from ipaddress import IPv4Address, IPv4Network
 
 from django.db import models
 
@@ -94,8 +95,6 @@ class VlanIpRange(models.Model):
     @property
     def size(self) -> int:
         """How many addresses the range holds."""
-        from ipaddress import IPv4Address
-
         return int(IPv4Address(self.end_ip)) - int(IPv4Address(self.start_ip)) + 1
 
 
@@ -229,8 +228,6 @@ class Network(models.Model):
 
     @property
     def netmask(self) -> str:
-        from ipaddress import IPv4Network
-
         return str(IPv4Network(self.cidr).netmask) if self.cidr else ""
 
     @property

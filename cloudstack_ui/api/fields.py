@@ -17,3 +17,11 @@ class LowerCaseField(serializers.CharField):
 
     def to_representation(self, value):
         return str(value).capitalize()
+
+
+class OmitEmptySerializer(serializers.Serializer):
+    """A response serializer that leaves out fields with no value (None or
+    ""), as CloudStack's responses do."""
+
+    def to_representation(self, instance):
+        return {k: v for k, v in super().to_representation(instance).items() if v not in (None, "")}

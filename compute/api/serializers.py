@@ -1,10 +1,10 @@
 """ServiceOfferingResponse and DiskOfferingResponse fields."""
 from rest_framework import serializers
 
-from cloudstack_ui.api.fields import CloudStackDateTimeField
+from cloudstack_ui.api.fields import CloudStackDateTimeField, OmitEmptySerializer
 
 
-class ServiceOfferingSerializer(serializers.Serializer):
+class ServiceOfferingSerializer(OmitEmptySerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     name = serializers.CharField(read_only=True)
     displaytext = serializers.CharField(source="display_text", read_only=True)
@@ -26,11 +26,8 @@ class ServiceOfferingSerializer(serializers.Serializer):
     def get_issystem(self, offering) -> bool:
         return False
 
-    def to_representation(self, offering):
-        return {k: v for k, v in super().to_representation(offering).items() if v not in (None, "")}
 
-
-class DiskOfferingSerializer(serializers.Serializer):
+class DiskOfferingSerializer(OmitEmptySerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     name = serializers.CharField(read_only=True)
     displaytext = serializers.CharField(source="display_text", read_only=True)
@@ -42,11 +39,8 @@ class DiskOfferingSerializer(serializers.Serializer):
     domain = serializers.CharField(source="domain.name", read_only=True, default=None)
     created = CloudStackDateTimeField()
 
-    def to_representation(self, offering):
-        return {k: v for k, v in super().to_representation(offering).items() if v not in (None, "")}
 
-
-class NicSerializer(serializers.Serializer):
+class NicSerializer(OmitEmptySerializer):
     """NicResponse, inside an instance's answer and for listNics."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -81,11 +75,8 @@ class NicSerializer(serializers.Serializer):
     def get_broadcasturi(self, nic) -> str:
         return f"vlan://{nic.network.vlan}"
 
-    def to_representation(self, nic):
-        return {k: v for k, v in super().to_representation(nic).items() if v not in (None, "")}
 
-
-class VirtualMachineSerializer(serializers.Serializer):
+class VirtualMachineSerializer(OmitEmptySerializer):
     """UserVmResponse. The host is shown to admins only (a list annotates
     `show_host`); `password` only when a deploy or reset just made one."""
 
@@ -170,9 +161,6 @@ class VirtualMachineSerializer(serializers.Serializer):
     def get_password(self, vm) -> str | None:
         return getattr(vm, "new_password", None)
 
-    def to_representation(self, vm):
-        return {k: v for k, v in super().to_representation(vm).items() if v not in (None, "")}
-
 
 class InstanceGroupSerializer(serializers.Serializer):
     """InstanceGroupResponse."""
@@ -187,7 +175,7 @@ class InstanceGroupSerializer(serializers.Serializer):
 
 # Volumes and snapshots ---------------------------------------------------------------------------
 
-class VolumeSerializer(serializers.Serializer):
+class VolumeSerializer(OmitEmptySerializer):
     """VolumeResponse. Where it lives (storage, storageid, path) is shown to
     admins only (a list annotates `show_storage`)."""
 
@@ -264,11 +252,8 @@ class VolumeSerializer(serializers.Serializer):
     def get_provisioningtype(self, volume) -> str:
         return "thin"
 
-    def to_representation(self, volume):
-        return {k: v for k, v in super().to_representation(volume).items() if v not in (None, "")}
 
-
-class SnapshotSerializer(serializers.Serializer):
+class SnapshotSerializer(OmitEmptySerializer):
     """SnapshotResponse. `snapshottype` is MANUAL or the policy's interval
     (HOURLY...), which `intervaltype` repeats for recurring ones."""
 
@@ -301,9 +286,6 @@ class SnapshotSerializer(serializers.Serializer):
         volume = snapshot.volume
         return snapshot.state == "BackedUp" and volume is not None and volume.removed is None
 
-    def to_representation(self, snapshot):
-        return {k: v for k, v in super().to_representation(snapshot).items() if v not in (None, "")}
-
 
 INTERVAL_NUMBERS = {"HOURLY": 0, "DAILY": 1, "WEEKLY": 2, "MONTHLY": 3}
 
@@ -335,7 +317,7 @@ class OsTypeSerializer(serializers.Serializer):
     oscategoryname = serializers.CharField(source="category", read_only=True)
 
 
-class TemplateSerializer(serializers.Serializer):
+class TemplateSerializer(OmitEmptySerializer):
     """TemplateResponse, one per template per zone (a TemplateZone row)."""
 
     id = serializers.UUIDField(source="template.uuid", read_only=True)
@@ -367,6 +349,3 @@ class TemplateSerializer(serializers.Serializer):
 
     def get_bootable(self, entry) -> bool | None:
         return entry.template.bootable if entry.template.is_iso else None
-
-    def to_representation(self, entry):
-        return {k: v for k, v in super().to_representation(entry).items() if v not in (None, "")}

@@ -2,7 +2,7 @@
 NetworkOfferingResponse and NetworkResponse fields."""
 from rest_framework import serializers
 
-from cloudstack_ui.api.fields import CloudStackDateTimeField
+from cloudstack_ui.api.fields import CloudStackDateTimeField, OmitEmptySerializer
 
 
 class PhysicalNetworkSerializer(serializers.Serializer):
@@ -100,7 +100,7 @@ class NetworkOfferingSerializer(serializers.Serializer):
         return _services(offering)
 
 
-class NetworkSerializer(serializers.Serializer):
+class NetworkSerializer(OmitEmptySerializer):
     """NetworkResponse's fields."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -122,7 +122,7 @@ class NetworkSerializer(serializers.Serializer):
     broadcasturi = serializers.SerializerMethodField()
     gateway = serializers.CharField(read_only=True)
     cidr = serializers.CharField(read_only=True)
-    netmask = serializers.SerializerMethodField()
+    netmask = serializers.CharField(read_only=True)
     networkdomain = serializers.CharField(source="network_domain", read_only=True)
     acltype = serializers.CharField(source="acl_type", read_only=True)
     subdomainaccess = serializers.BooleanField(source="subdomain_access", read_only=True)
@@ -149,11 +149,6 @@ class NetworkSerializer(serializers.Serializer):
     def get_broadcasturi(self, network) -> str | None:
         return f"vlan://{network.vlan}" if network.vlan else None
 
-    def get_netmask(self, network) -> str | None:
-        from ipaddress import IPv4Network
-
-        return str(IPv4Network(network.cidr).netmask) if network.cidr else None
-
     def get_canusefordeploy(self, network) -> bool:
         return network.offering.state == "Enabled"
 
@@ -166,11 +161,8 @@ class NetworkSerializer(serializers.Serializer):
     def get_service(self, network) -> list[dict]:
         return _services(network.offering)
 
-    def to_representation(self, network):
-        return {k: v for k, v in super().to_representation(network).items() if v not in (None, "")}
 
-
-class PublicIpAddressSerializer(serializers.Serializer):
+class PublicIpAddressSerializer(OmitEmptySerializer):
     """IPAddressResponse's fields."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -210,11 +202,8 @@ class PublicIpAddressSerializer(serializers.Serializer):
     def get_fordisplay(self, ip) -> bool:
         return True
 
-    def to_representation(self, ip):
-        return {k: v for k, v in super().to_representation(ip).items() if v not in (None, "")}
 
-
-class VirtualRouterSerializer(serializers.Serializer):
+class VirtualRouterSerializer(OmitEmptySerializer):
     """DomainRouterResponse's fields."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -279,11 +268,8 @@ class VirtualRouterSerializer(serializers.Serializer):
     def get_requiresupgrade(self, router) -> bool:
         return False
 
-    def to_representation(self, router):
-        return {k: v for k, v in super().to_representation(router).items() if v not in (None, "")}
 
-
-class SecurityGroupRuleSerializer(serializers.Serializer):
+class SecurityGroupRuleSerializer(OmitEmptySerializer):
     """IngressRuleResponse / EgressRuleResponse fields."""
 
     ruleid = serializers.UUIDField(source="uuid", read_only=True)
@@ -295,9 +281,6 @@ class SecurityGroupRuleSerializer(serializers.Serializer):
     cidr = serializers.CharField(read_only=True)
     account = serializers.CharField(source="source_group.account.name", read_only=True, default=None)
     securitygroupname = serializers.CharField(source="source_group.name", read_only=True, default=None)
-
-    def to_representation(self, rule):
-        return {k: v for k, v in super().to_representation(rule).items() if v not in (None, "")}
 
 
 class SecurityGroupSerializer(serializers.Serializer):
@@ -323,12 +306,7 @@ class SecurityGroupSerializer(serializers.Serializer):
         return self._rules(group, "egress")
 
 
-def _dropping_empty(data: dict) -> dict:
-    """CloudStack leaves out fields that have no value."""
-    return {k: v for k, v in data.items() if v not in (None, "")}
-
-
-class FirewallRuleSerializer(serializers.Serializer):
+class FirewallRuleSerializer(OmitEmptySerializer):
     """FirewallResponse's fields: an ingress rule of a public address or an
     egress rule of a network."""
 
@@ -354,11 +332,8 @@ class FirewallRuleSerializer(serializers.Serializer):
     def get_tags(self, rule) -> list:
         return []
 
-    def to_representation(self, rule):
-        return _dropping_empty(super().to_representation(rule))
 
-
-class PortForwardingRuleSerializer(serializers.Serializer):
+class PortForwardingRuleSerializer(OmitEmptySerializer):
     """FirewallRuleResponse's fields (CloudStack answers the ports as strings)."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
@@ -388,6 +363,3 @@ class PortForwardingRuleSerializer(serializers.Serializer):
 
     def get_tags(self, rule) -> list:
         return []
-
-    def to_representation(self, rule):
-        return _dropping_empty(super().to_representation(rule))

@@ -10,6 +10,7 @@ import base64
 import binascii
 import logging
 from datetime import timedelta
+from ipaddress import IPv4Network
 
 from django.db import transaction
 from django.utils import timezone
@@ -115,8 +116,6 @@ def _public_interface(network: Network, router: VirtualRouter, source_nat: Publi
                       hypervisor: str) -> RouterInterface:
     label = _label(network, TrafficType.Kind.PUBLIC, hypervisor)
     ip_range = source_nat.ip_range
-    from ipaddress import IPv4Network
-
     prefix = IPv4Network(f"{ip_range.gateway}/{ip_range.netmask}", strict=False).prefixlen
     tagged = ip_range.vlan not in ("", "untagged")
     return RouterInterface(bridge=vlan_bridge(label, ip_range.vlan), mac=router.public_mac,
