@@ -38,6 +38,16 @@ def _recorded(model, name: str):
     return model.objects.select_related("network", "public_ip").get(uuid=recorded)
 
 
+# What the firewall and port forwarding lists filter by.
+LIST_PARAMS = (
+    Param("id", "uuid", description="the rule's id"),
+    Param("ipaddressid", "uuid", description="rules of this public IP address"),
+    Param("networkid", "uuid", description="rules of this network"),
+    Param("listall", "boolean", description="rules of every account in reach (admins)"),
+    Param("keyword", description="List by keyword (the protocol)"),
+)
+
+
 class _RuleJob(Command):
     authorized = ALL_ROLES
     is_async = True
@@ -142,13 +152,7 @@ class _ListFirewallRules(Command):
     response_name = "firewallrule"
     serializer = FirewallRuleSerializer
     traffic_type = INGRESS
-    params = (
-        Param("id", "uuid", description="the rule's id"),
-        Param("ipaddressid", "uuid", description="rules of this public IP address"),
-        Param("networkid", "uuid", description="rules of this network"),
-        Param("listall", "boolean", description="rules of every account in reach (admins)"),
-        Param("keyword", description="List by keyword (the protocol)"),
-    )
+    params = LIST_PARAMS
 
     def execute(self, caller, **p):
         rules = firewall.visible_firewall_rules(caller, self.traffic_type)
@@ -268,13 +272,7 @@ class ListPortForwardingRules(Command):
     authorized = ALL_ROLES
     response_name = "portforwardingrule"
     serializer = PortForwardingRuleSerializer
-    params = (
-        Param("id", "uuid", description="the rule's id"),
-        Param("ipaddressid", "uuid", description="rules of this public IP address"),
-        Param("networkid", "uuid", description="rules of this network"),
-        Param("listall", "boolean", description="rules of every account in reach (admins)"),
-        Param("keyword", description="List by keyword (the protocol)"),
-    )
+    params = LIST_PARAMS
 
     def execute(self, caller, **p):
         rules = port_forwarding.visible_port_forwarding_rules(caller)
